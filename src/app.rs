@@ -1,0 +1,248 @@
+//! Wiring: loads configuration and zones, binds sockets, owns the long-lived tasks,
+//! reloads on SIGHUP (build → validate → swap) and shuts down on SIGTERM/SIGINT.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use crate::config::{self, Config, ZoneSource};
+use crate::dns::{Engine, tcp, udp};
+use crate::zone::{Problem, ZoneSet};
+
+/// How long shutdown waits for in-flight TCP answers.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Loads the configuration from `path`, or the embedded default. Keeps what validates.
+fn load_config(path: Option<&Path>) -> (Option<Config>, Vec<Problem>) {
+    let Some(path) = path else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let (cfg, problems) = config::parse_partial(config::EMBEDDED_CONFIG, "<embedded>", &cwd);
+        let cfg = cfg.map(|mut c| {
+            // Serve zones/example.test.zone when it is there (so edits and SIGHUP work),
+            // else the copy compiled into the binary.
+            for z in &mut c.zones {
+                if let ZoneSource::File(p) = &z.source
+                    && !p.exists()
+                {
+                    z.source = ZoneSource::Embedded(config::EMBEDDED_ZONE);
+                }
+            }
+            c
+        });
+        return (cfg, problems);
+    };
+    config::load_partial(path)
+}
+
+/// Loads configuration and zones, or every problem found.
+fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
+    let (cfg, mut problems) = load_config(path);
+    let Some(cfg) = cfg else {
+        return Err(problems);
+    };
+    match ZoneSet::build(&cfg) {
+        Ok(zones) if problems.is_empty() => Ok((cfg, zones)),
+        Ok(_) => Err(problems),
+        Err(mut more) => {
+            problems.append(&mut more);
+            Err(problems)
+        }
+    }
+}
+
+/// Features configured but not provided by this version: said out loud, never silent.
+fn unsupported(cfg: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if cfg.admin.is_some() {
+        out.push(
+            "admin HTTP (status page, metrics) is not implemented yet; 'admin' is ignored".into(),
+        );
+    }
+    if cfg.pools.iter().any(|p| p.check.is_some()) {
+        out.push("health checks are not implemented yet; every address is treated as up".into());
+    }
+    if !cfg.transfer.allow.is_empty() || !cfg.transfer.notify.is_empty() {
+        out.push("zone transfers out are not implemented yet; AXFR/IXFR are refused".into());
+    }
+    out
+}
+
+/// `rrdns check`: validates everything, prints a summary per zone, exit 1 on any problem.
+pub fn check(path: Option<&Path>) -> ExitCode {
+    let (cfg, mut problems) = load_config(path);
+    let zones = match &cfg {
+        Some(cfg) => match ZoneSet::build(cfg) {
+            Ok(z) => Some(z),
+            Err(mut more) => {
+                problems.append(&mut more);
+                None
+            }
+        },
+        None => None,
+    };
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    let (Some(cfg), Some(zones), true) = (cfg, zones, problems.is_empty()) else {
+        eprintln!("{} problem(s) found", problems.len());
+        return ExitCode::FAILURE;
+    };
+    for z in zones.zones() {
+        for w in &z.warnings {
+            eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
+        }
+        let pools: Vec<String> = cfg
+            .pools
+            .iter()
+            .filter(|p| z.origin.zone_of(&p.name))
+            .map(|p| p.name.to_string())
+            .collect();
+        let pools = if pools.is_empty() {
+            "none".to_string()
+        } else {
+            pools.join(" ")
+        };
+        println!(
+            "{} serial {} records {} pools {}",
+            z.origin, z.serial, z.record_count, pools
+        );
+    }
+    for w in unsupported(&cfg) {
+        eprintln!("{}: warning: {w}", cfg.source);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `rrdns serve`: runs until SIGTERM/SIGINT.
+pub fn serve(path: Option<&Path>) -> ExitCode {
+    let (cfg, zones) = match load_all(path) {
+        Ok(x) => x,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("not starting: {} problem(s) found", problems.len());
+            return ExitCode::FAILURE;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(path.map(Path::to_path_buf), cfg, zones)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> anyhow::Result<()> {
+    for w in unsupported(&cfg) {
+        warn!("{w}");
+    }
+    log_zones(&zones);
+    let engine = Arc::new(Engine::new(zones));
+    let stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let bound = bind_all(&cfg.listen, &engine, &stop, &tracker)?;
+    for a in &bound {
+        info!("listening on {a} (udp, tcp)");
+    }
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => reload(path.as_deref(), &cfg, &engine).await,
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
+    }
+    info!("shutting down");
+    stop.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!("shutdown deadline passed with connections still open");
+    }
+    Ok(())
+}
+
+/// Binds UDP (one socket per core) and TCP on every listen address; returns the bound
+/// addresses (port 0 resolved).
+fn bind_all(
+    listen: &[SocketAddr],
+    engine: &Arc<Engine>,
+    stop: &CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<Vec<SocketAddr>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut bound = Vec::new();
+    for addr in listen {
+        let socks = udp::bind(*addr, cores)
+            .map_err(|e| anyhow::anyhow!("failed to bind UDP {addr}: {e}"))?;
+        let actual = socks[0].local_addr()?;
+        let listener =
+            tcp::bind(actual).map_err(|e| anyhow::anyhow!("failed to bind TCP {actual}: {e}"))?;
+        for s in socks {
+            tracker.spawn(udp::serve(s, engine.clone(), stop.clone()));
+        }
+        tracker.spawn(tcp::serve(
+            listener,
+            engine.clone(),
+            stop.clone(),
+            tracker.clone(),
+        ));
+        bound.push(actual);
+    }
+    Ok(bound)
+}
+
+/// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
+async fn reload(path: Option<&Path>, current: &Config, engine: &Arc<Engine>) {
+    info!("reloading configuration and zones");
+    let owned = path.map(Path::to_path_buf);
+    let built = tokio::task::spawn_blocking(move || load_all(owned.as_deref())).await;
+    match built {
+        Ok(Ok((cfg, zones))) => {
+            if cfg.listen != current.listen {
+                warn!("listen addresses changed; they take effect after a restart");
+            }
+            log_zones(&zones);
+            engine.set_zones(zones);
+            info!("reload done");
+        }
+        Ok(Err(problems)) => {
+            for p in &problems {
+                error!("{p}");
+            }
+            error!(
+                "reload failed with {} problem(s); still serving the previous zones",
+                problems.len()
+            );
+        }
+        Err(e) => error!("reload failed: {e}; still serving the previous zones"),
+    }
+}
+
+fn log_zones(zones: &ZoneSet) {
+    for z in zones.zones() {
+        info!(zone = %z.origin, serial = z.serial, records = z.record_count, "zone loaded");
+    }
+}

@@ -1,0 +1,290 @@
+//! Balanced answers: which addresses of an RRset to serve, in which order.
+//!
+//! Pure logic. Input: a [`Plan`] (the addresses of one A or AAAA RRset, their weights,
+//! and the policy from the configuration), a [`HealthView`] and a random source. Output:
+//! the positions of the addresses to serve, in order. The health layer plugs in through
+//! [`HealthView`]; nothing here knows how health is measured.
+
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+
+/// How weights shape an answer (see the contract's `weighting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weighting {
+    /// Every address `weight` times, shuffled: weight by repetition.
+    Duplicate,
+    /// Every address once, in a weighted random order.
+    Order,
+    /// `answers` addresses drawn by weight without replacement.
+    Sample,
+}
+
+/// What to serve when no address is healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllDown {
+    /// Fail open: serve every address.
+    All,
+    /// Answer NODATA (SOA in AUTHORITY).
+    None,
+    /// Answer SERVFAIL.
+    Servfail,
+}
+
+/// The configured policy of one balanced RRset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub weighting: Weighting,
+    /// At most this many address records per answer.
+    pub answers: usize,
+    /// TTL cap in seconds.
+    pub ttl: u32,
+    pub all_down: AllDown,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            weighting: Weighting::Duplicate,
+            answers: 8,
+            ttl: 30,
+            all_down: AllDown::All,
+        }
+    }
+}
+
+/// A balanced RRset, prepared at load: addresses, weights and policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The pool (owner name) this plan belongs to, when configured under `pools`.
+    pub pool: Option<Name>,
+    pub addrs: Vec<IpAddr>,
+    /// Weight per address (≥ 1): configured weight plus one per extra copy in the zone.
+    pub weights: Vec<u32>,
+    pub policy: Policy,
+}
+
+/// Read access to health and drain state. Implemented by the health layer.
+pub trait HealthView {
+    /// True when the address may be served (healthy and not drained).
+    fn serving(&self, addr: &IpAddr) -> bool;
+}
+
+/// The view used when no health checks run: every address is up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllUp;
+
+impl HealthView for AllUp {
+    fn serving(&self, _: &IpAddr) -> bool {
+        true
+    }
+}
+
+/// The result of balancing one RRset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Serve these address positions (into `Plan::addrs`), in this order.
+    Serve { picks: Vec<usize>, all_down: bool },
+    /// Every address is down and the policy says NODATA.
+    NoData,
+    /// Every address is down and the policy says SERVFAIL.
+    ServFail,
+}
+
+/// A source of uniform random numbers in [0, 1); injectable for tests.
+pub trait Random {
+    fn unit(&mut self) -> f64;
+    /// Uniform integer in 0..n.
+    fn below(&mut self, n: usize) -> usize {
+        ((self.unit() * n as f64) as usize).min(n.saturating_sub(1))
+    }
+}
+
+/// The thread-local fast generator (wyrand via `fastrand`).
+#[derive(Debug, Default)]
+pub struct ThreadRandom;
+
+impl Random for ThreadRandom {
+    fn unit(&mut self) -> f64 {
+        fastrand::f64()
+    }
+    fn below(&mut self, n: usize) -> usize {
+        fastrand::usize(..n)
+    }
+}
+
+/// Chooses the addresses to serve for one response.
+pub fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Selection {
+    let mut live: Vec<usize> = (0..plan.addrs.len())
+        .filter(|&i| health.serving(&plan.addrs[i]))
+        .collect();
+    let all_down = live.is_empty();
+    if all_down {
+        match plan.policy.all_down {
+            AllDown::All => live = (0..plan.addrs.len()).collect(),
+            AllDown::None => return Selection::NoData,
+            AllDown::Servfail => return Selection::ServFail,
+        }
+    }
+    let cap = plan.policy.answers.max(1);
+    let picks = match plan.policy.weighting {
+        Weighting::Duplicate => duplicate(&live, &plan.weights, cap, rng),
+        Weighting::Order | Weighting::Sample => {
+            let mut p = weighted_order(&live, &plan.weights, rng);
+            p.truncate(cap);
+            p
+        }
+    };
+    Selection::Serve { picks, all_down }
+}
+
+/// Every address `weight` times in a uniformly random order, first `cap` kept.
+fn duplicate(live: &[usize], weights: &[u32], cap: usize, rng: &mut dyn Random) -> Vec<usize> {
+    let mut all: Vec<usize> = live
+        .iter()
+        .flat_map(|&i| std::iter::repeat_n(i, weights[i].max(1) as usize))
+        .collect();
+    // Partial Fisher–Yates: only the first `cap` positions need to be random.
+    let n = all.len();
+    for k in 0..cap.min(n) {
+        let j = k + rng.below(n - k);
+        all.swap(k, j);
+    }
+    all.truncate(cap);
+    all
+}
+
+/// A weighted random permutation (Efraimidis–Spirakis): sorting by u^(1/w) descending
+/// draws addresses one by one without replacement, each with probability proportional
+/// to its weight among those left. So position 1 holds address i with probability
+/// w_i / Σw, and the first k positions are a weighted sample of size k.
+fn weighted_order(live: &[usize], weights: &[u32], rng: &mut dyn Random) -> Vec<usize> {
+    let mut keyed: Vec<(f64, usize)> = live
+        .iter()
+        .map(|&i| {
+            // ln(u)/w is monotonic in u^(1/w) and avoids pow; 1-u keeps u in (0, 1].
+            let u = 1.0 - rng.unit();
+            (u.ln() / f64::from(weights[i].max(1)), i)
+        })
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn plan(weights: &[u32], weighting: Weighting, answers: usize) -> Plan {
+        Plan {
+            pool: None,
+            addrs: (0..weights.len())
+                .map(|i| IpAddr::from([192, 0, 2, i as u8 + 1]))
+                .collect(),
+            weights: weights.to_vec(),
+            policy: Policy {
+                weighting,
+                answers,
+                ..Policy::default()
+            },
+        }
+    }
+
+    struct Down(HashSet<IpAddr>);
+    impl HealthView for Down {
+        fn serving(&self, a: &IpAddr) -> bool {
+            !self.0.contains(a)
+        }
+    }
+
+    fn picks(s: Selection) -> Vec<usize> {
+        match s {
+            Selection::Serve { picks, .. } => picks,
+            other => panic!("expected addresses, got {other:?}"),
+        }
+    }
+
+    fn first_share(p: &Plan, runs: usize) -> Vec<f64> {
+        let mut counts = vec![0usize; p.addrs.len()];
+        for _ in 0..runs {
+            counts[picks(select(p, &AllUp, &mut ThreadRandom))[0]] += 1;
+        }
+        counts.iter().map(|&c| c as f64 / runs as f64).collect()
+    }
+
+    #[test]
+    fn order_mode_puts_heavy_address_first_in_proportion() {
+        let share = first_share(&plan(&[3, 1, 1], Weighting::Order, 8), 20_000);
+        assert!((share[0] - 0.6).abs() < 0.02, "{share:?}");
+        assert!((share[1] - 0.2).abs() < 0.02, "{share:?}");
+    }
+
+    #[test]
+    fn duplicate_mode_repeats_by_weight() {
+        let p = plan(&[3, 1], Weighting::Duplicate, 8);
+        let got = picks(select(&p, &AllUp, &mut ThreadRandom));
+        assert_eq!(got.iter().filter(|&&i| i == 0).count(), 3);
+        assert_eq!(got.len(), 4);
+        let share = first_share(&p, 20_000);
+        assert!((share[0] - 0.75).abs() < 0.02, "{share:?}");
+    }
+
+    #[test]
+    fn sample_mode_draws_answers_distinct_addresses() {
+        let p = plan(&[1, 1, 1, 1], Weighting::Sample, 2);
+        for _ in 0..100 {
+            let got = picks(select(&p, &AllUp, &mut ThreadRandom));
+            assert_eq!(got.len(), 2);
+            assert_ne!(got[0], got[1]);
+        }
+        let share = first_share(&plan(&[3, 1], Weighting::Sample, 1), 20_000);
+        assert!((share[0] - 0.75).abs() < 0.02, "{share:?}");
+    }
+
+    #[test]
+    fn shuffles_are_fresh_every_time() {
+        let p = plan(&[1, 1, 1, 1], Weighting::Duplicate, 8);
+        let orders: HashSet<Vec<usize>> = (0..200)
+            .map(|_| picks(select(&p, &AllUp, &mut ThreadRandom)))
+            .collect();
+        // 24 permutations exist; 200 draws see nearly all of them.
+        assert!(orders.len() > 15, "{}", orders.len());
+    }
+
+    #[test]
+    fn unhealthy_addresses_are_never_served() {
+        let p = plan(&[1, 5, 1], Weighting::Duplicate, 8);
+        let down = Down([p.addrs[1]].into());
+        for _ in 0..100 {
+            let got = picks(select(&p, &down, &mut ThreadRandom));
+            assert!(!got.contains(&1));
+            assert_eq!(got.len(), 2);
+        }
+    }
+
+    #[test]
+    fn all_down_policies() {
+        let mut p = plan(&[1, 1], Weighting::Order, 8);
+        let down = Down(p.addrs.iter().copied().collect());
+        match select(&p, &down, &mut ThreadRandom) {
+            Selection::Serve { picks, all_down } => {
+                assert!(all_down);
+                assert_eq!(picks.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        p.policy.all_down = AllDown::None;
+        assert_eq!(select(&p, &down, &mut ThreadRandom), Selection::NoData);
+        p.policy.all_down = AllDown::Servfail;
+        assert_eq!(select(&p, &down, &mut ThreadRandom), Selection::ServFail);
+    }
+
+    #[test]
+    fn answers_cap_limits_records() {
+        let p = plan(&[4, 4, 4], Weighting::Duplicate, 5);
+        assert_eq!(picks(select(&p, &AllUp, &mut ThreadRandom)).len(), 5);
+        let p = plan(&[1; 10], Weighting::Order, 3);
+        assert_eq!(picks(select(&p, &AllUp, &mut ThreadRandom)).len(), 3);
+    }
+}

@@ -1,0 +1,96 @@
+//! The YAML configuration file as written: serde structs that mirror the contract's keys.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`), so a typo never silently does
+//! nothing. Values that need checking carry their YAML position ([`Spanned`]) so that
+//! validation can report `FILE:LINE`.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<Vec<S<String>>>,
+    pub admin: Option<S<String>>,
+    pub admin_token: Option<String>,
+    pub state_dir: Option<String>,
+    #[serde(default)]
+    pub zones: Vec<S<ZoneEntry>>,
+    pub transfer: Option<S<TransferEntry>>,
+    #[serde(default)]
+    pub keys: BTreeMap<String, S<KeyEntry>>,
+    pub defaults: Option<S<BalanceEntry>>,
+    #[serde(default)]
+    pub pools: BTreeMap<String, S<PoolEntry>>,
+    #[serde(default)]
+    pub checks: BTreeMap<String, S<CheckEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneEntry {
+    pub name: String,
+    pub file: Option<String>,
+    pub primaries: Option<Vec<String>>,
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferEntry {
+    #[serde(default)]
+    pub allow: Vec<String>,
+    pub key: Option<String>,
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyEntry {
+    pub algorithm: String,
+    pub secret: String,
+}
+
+/// `defaults:` and the balance keys of a pool.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceEntry {
+    pub ttl: Option<u32>,
+    pub weighting: Option<String>,
+    pub answers: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolEntry {
+    pub check: Option<String>,
+    #[serde(default)]
+    pub weights: BTreeMap<String, u32>,
+    pub all_down: Option<String>,
+    pub ttl: Option<u32>,
+    pub weighting: Option<String>,
+    pub answers: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEntry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub port: Option<u16>,
+    pub path: Option<String>,
+    pub host: Option<String>,
+    pub expect_status: Option<String>,
+    pub expect_body: Option<String>,
+    pub send: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub rise: Option<u32>,
+    pub fall: Option<u32>,
+    pub initial: Option<String>,
+    pub tls_verify: Option<bool>,
+}

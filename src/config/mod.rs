@@ -1,0 +1,115 @@
+//! Configuration: the YAML file ([`file`]) validated into typed values ([`validate`]).
+//!
+//! Runtime code only sees [`Config`]: socket addresses, names, durations and policies,
+//! never raw YAML.
+
+pub mod file;
+pub mod validate;
+
+use hickory_proto::rr::Name;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::balance::Policy;
+
+pub use validate::{load, load_partial, parse, parse_partial};
+
+/// The configuration `rrdns` runs with when given none: the example zone on loopback.
+pub const EMBEDDED_CONFIG: &str = include_str!("embedded.yaml");
+/// The example zone, embedded so that `rrdns` works from any directory.
+pub const EMBEDDED_ZONE: &str = include_str!("../../zones/example.test.zone");
+/// Where the embedded configuration looks for the example zone on disk first (so that an
+/// edited copy is served, and SIGHUP reloads it).
+pub const EMBEDDED_ZONE_PATH: &str = "zones/example.test.zone";
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from (`<embedded>` for the default).
+    pub source: String,
+    pub listen: Vec<SocketAddr>,
+    pub admin: Option<SocketAddr>,
+    pub admin_token: Option<String>,
+    pub state_dir: PathBuf,
+    pub zones: Vec<ZoneConfig>,
+    pub defaults: Policy,
+    pub pools: Vec<PoolConfig>,
+    pub checks: BTreeMap<String, CheckConfig>,
+    pub transfer: TransferConfig,
+    pub keys: BTreeMap<String, KeyConfig>,
+}
+
+/// Where a zone's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneSource {
+    /// A master file on disk.
+    File(PathBuf),
+    /// Master-file text compiled into the binary (the embedded example).
+    Embedded(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneConfig {
+    pub name: Name,
+    pub source: ZoneSource,
+}
+
+/// A pool: balancing policy, weights and health check for one owner name.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    pub name: Name,
+    pub check: Option<String>,
+    pub weights: Vec<(IpAddr, u32)>,
+    pub policy: Policy,
+    /// Where the pool is written, for errors found when zones are loaded.
+    pub file: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    Http,
+    Https,
+    Tcp,
+}
+
+/// A health check definition (probing arrives with the health layer).
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub kind: CheckKind,
+    pub port: u16,
+    pub path: String,
+    pub host: Option<String>,
+    pub expect_status: Vec<(u16, u16)>,
+    pub expect_body: Option<String>,
+    pub send: Option<String>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub rise: u32,
+    pub fall: u32,
+    pub initial_up: bool,
+    pub tls_verify: bool,
+}
+
+/// An address prefix such as `127.0.0.1/32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+/// Zone transfers out of rrdns (default: refused to everyone).
+#[derive(Debug, Clone, Default)]
+pub struct TransferConfig {
+    pub allow: Vec<Prefix>,
+    pub key: Option<String>,
+    pub notify: Vec<SocketAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyConfig {
+    pub algorithm: String,
+    pub secret: String,
+}

@@ -1,0 +1,546 @@
+//! One validation step from the YAML structs to a typed [`Config`], collecting every
+//! problem as `FILE:LINE: message` instead of stopping at the first.
+
+use hickory_proto::rr::Name;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
+use super::{
+    CheckConfig, CheckKind, Config, KeyConfig, PoolConfig, Prefix, TransferConfig, ZoneConfig,
+    ZoneSource,
+};
+use crate::balance::{AllDown, Policy, Weighting};
+use crate::zone::Problem;
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
+    match load_partial(path) {
+        (Some(cfg), problems) if problems.is_empty() => Ok(cfg),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// Reads a configuration file, keeping what validates (see [`parse_partial`]).
+pub fn load_partial(path: &Path) -> (Option<Config>, Vec<Problem>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let problem = Problem {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!("cannot read configuration: {e}"),
+            };
+            return (None, vec![problem]);
+        }
+    };
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse_partial(&text, &path.display().to_string(), &base)
+}
+
+/// Validates configuration text; `source` names it in errors, relative paths are
+/// resolved against `base`.
+pub fn parse(text: &str, source: &str, base: &Path) -> Result<Config, Vec<Problem>> {
+    match parse_partial(text, source, base) {
+        (Some(cfg), problems) if problems.is_empty() => Ok(cfg),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// Like [`parse`], but also returns what could be validated despite problems, so that
+/// `rrdns check` can go on to check the zones and report everything at once. `None`
+/// when the YAML itself cannot be read.
+pub fn parse_partial(text: &str, source: &str, base: &Path) -> (Option<Config>, Vec<Problem>) {
+    let raw: FileConfig = match serde_saphyr::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.location().map_or(0, |l| l.line() as usize);
+            let problem = Problem {
+                file: source.to_string(),
+                line,
+                message: first_line(&e.to_string()),
+            };
+            return (None, vec![problem]);
+        }
+    };
+    let mut v = Validator {
+        source: source.to_string(),
+        base: base.to_path_buf(),
+        problems: Vec::new(),
+    };
+    let cfg = v.config(raw);
+    (Some(cfg), v.problems)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+struct Validator {
+    source: String,
+    base: PathBuf,
+    problems: Vec<Problem>,
+}
+
+fn line_of<T>(s: &S<T>) -> usize {
+    s.referenced.line() as usize
+}
+
+impl Validator {
+    fn err(&mut self, line: usize, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.source.clone(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn config(&mut self, raw: FileConfig) -> Config {
+        let FileConfig {
+            listen,
+            admin,
+            admin_token,
+            state_dir,
+            zones,
+            transfer,
+            keys,
+            defaults,
+            pools,
+            checks,
+        } = raw;
+        let listen = match listen {
+            Some(l) => l.iter().filter_map(|a| self.socket(a, 53)).collect(),
+            None => vec!["127.0.0.1:5353".parse().expect("literal")],
+        };
+        let admin = admin.and_then(|a| self.socket(&a, 8053));
+        let keys = self.keys(keys);
+        let checks = self.checks(checks);
+        let defaults = match defaults {
+            Some(d) => self.policy(line_of(&d), &d.value, None, Policy::default()),
+            None => Policy::default(),
+        };
+        let zones = zones.iter().filter_map(|z| self.zone(z, &keys)).collect();
+        let pools = pools
+            .into_iter()
+            .filter_map(|(name, p)| self.pool(&name, &p, &defaults, &checks))
+            .collect();
+        let transfer = match transfer {
+            Some(t) => self.transfer(&t, &keys),
+            None => TransferConfig::default(),
+        };
+        Config {
+            source: self.source.clone(),
+            listen,
+            admin,
+            admin_token,
+            state_dir: self.path(state_dir.as_deref().unwrap_or("state")),
+            zones,
+            defaults,
+            pools,
+            checks,
+            transfer,
+            keys,
+        }
+    }
+
+    fn socket(&mut self, s: &S<String>, default_port: u16) -> Option<SocketAddr> {
+        if let Ok(a) = s.value.parse::<SocketAddr>() {
+            return Some(a);
+        }
+        if let Ok(ip) = s.value.trim_matches(['[', ']']).parse::<IpAddr>() {
+            return Some(SocketAddr::new(ip, default_port));
+        }
+        self.err(
+            line_of(s),
+            format!(
+                "'{}' is not an address with port (e.g. 127.0.0.1:53 or [::1]:53)",
+                s.value
+            ),
+        );
+        None
+    }
+
+    fn name(&mut self, line: usize, s: &str) -> Option<Name> {
+        match Name::from_ascii(s) {
+            Ok(mut n) => {
+                n.set_fqdn(true);
+                Some(n)
+            }
+            Err(e) => {
+                self.err(line, format!("'{s}' is not a domain name: {e}"));
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, z: &S<ZoneEntry>, keys: &BTreeMap<String, KeyConfig>) -> Option<ZoneConfig> {
+        let line = line_of(z);
+        let name = self.name(line, &z.value.name)?;
+        if let Some(k) = &z.value.key
+            && !keys.contains_key(k)
+        {
+            self.err(
+                line,
+                format!("zone {name}: key '{k}' is not defined under keys"),
+            );
+        }
+        match (&z.value.file, &z.value.primaries) {
+            (Some(f), None) => Some(ZoneConfig {
+                name,
+                source: ZoneSource::File(self.path(f)),
+            }),
+            (None, Some(_)) => {
+                self.err(line, format!("zone {name}: secondary zones (primaries) are not supported by this version yet"));
+                None
+            }
+            _ => {
+                self.err(
+                    line,
+                    format!("zone {name}: give exactly one of 'file' or 'primaries'"),
+                );
+                None
+            }
+        }
+    }
+
+    fn policy(
+        &mut self,
+        line: usize,
+        b: &BalanceEntry,
+        all_down: Option<&str>,
+        base: Policy,
+    ) -> Policy {
+        let mut p = base;
+        if let Some(t) = b.ttl {
+            p.ttl = t;
+        }
+        if let Some(a) = b.answers {
+            if a == 0 || a > 64 {
+                self.err(line, format!("answers must be between 1 and 64, not {a}"));
+            }
+            p.answers = a.clamp(1, 64) as usize;
+        }
+        if let Some(w) = &b.weighting {
+            match w.as_str() {
+                "duplicate" => p.weighting = Weighting::Duplicate,
+                "order" => p.weighting = Weighting::Order,
+                "sample" => p.weighting = Weighting::Sample,
+                other => self.err(
+                    line,
+                    format!("weighting '{other}' is not one of duplicate, order, sample"),
+                ),
+            }
+        }
+        match all_down {
+            None => {}
+            Some("all") => p.all_down = AllDown::All,
+            Some("none") => p.all_down = AllDown::None,
+            Some("servfail") => p.all_down = AllDown::Servfail,
+            Some(o) => self.err(
+                line,
+                format!("all_down '{o}' is not one of all, none, servfail"),
+            ),
+        }
+        p
+    }
+
+    fn pool(
+        &mut self,
+        name: &str,
+        p: &S<PoolEntry>,
+        defaults: &Policy,
+        checks: &BTreeMap<String, CheckConfig>,
+    ) -> Option<PoolConfig> {
+        let line = line_of(p);
+        let owner = self.name(line, name)?;
+        let v = &p.value;
+        let b = BalanceEntry {
+            ttl: v.ttl,
+            weighting: v.weighting.clone(),
+            answers: v.answers,
+        };
+        let policy = self.policy(line, &b, v.all_down.as_deref(), *defaults);
+        if let Some(c) = &v.check
+            && !checks.contains_key(c)
+        {
+            self.err(
+                line,
+                format!("pool {owner}: check '{c}' is not defined under checks"),
+            );
+        }
+        let mut weights = Vec::new();
+        for (addr, &w) in &v.weights {
+            match addr.parse::<IpAddr>() {
+                Ok(ip) if (1..=1000).contains(&w) => weights.push((ip, w)),
+                Ok(_) => self.err(
+                    line,
+                    format!("pool {owner}: weight of {addr} must be between 1 and 1000, not {w}"),
+                ),
+                Err(_) => self.err(line, format!("pool {owner}: '{addr}' is not an IP address")),
+            }
+        }
+        Some(PoolConfig {
+            name: owner,
+            check: v.check.clone(),
+            weights,
+            policy,
+            file: self.source.clone(),
+            line,
+        })
+    }
+
+    fn checks(&mut self, checks: BTreeMap<String, S<CheckEntry>>) -> BTreeMap<String, CheckConfig> {
+        checks
+            .into_iter()
+            .filter_map(|(name, c)| {
+                let line = line_of(&c);
+                self.check(&name, line, &c.value).map(|cc| (name, cc))
+            })
+            .collect()
+    }
+
+    fn check(&mut self, name: &str, line: usize, c: &CheckEntry) -> Option<CheckConfig> {
+        let kind = match c.kind.as_str() {
+            "http" => CheckKind::Http,
+            "https" => CheckKind::Https,
+            "tcp" => CheckKind::Tcp,
+            o => {
+                self.err(
+                    line,
+                    format!("check {name}: type '{o}' is not one of http, https, tcp"),
+                );
+                return None;
+            }
+        };
+        let dur = |v: &mut Self, s: &Option<String>, default: Duration, what: &str| match s {
+            None => default,
+            Some(s) => parse_duration(s).unwrap_or_else(|| {
+                v.err(
+                    line,
+                    format!("check {name}: {what} '{s}' is not a duration like 2s or 500ms"),
+                );
+                default
+            }),
+        };
+        let interval = dur(self, &c.interval, Duration::from_secs(2), "interval");
+        let timeout = dur(self, &c.timeout, Duration::from_secs(1), "timeout");
+        let expect_status =
+            match parse_status_ranges(c.expect_status.as_deref().unwrap_or("200-399")) {
+                Some(r) => r,
+                None => {
+                    self.err(
+                        line,
+                        format!(
+                            "check {name}: expect_status must look like \"200-399\" or \"200,204\""
+                        ),
+                    );
+                    Vec::new()
+                }
+            };
+        let initial_up = match c.initial.as_deref() {
+            None | Some("up") => true,
+            Some("down") => false,
+            Some(o) => {
+                self.err(
+                    line,
+                    format!("check {name}: initial '{o}' is not up or down"),
+                );
+                true
+            }
+        };
+        for (what, v) in [("rise", c.rise), ("fall", c.fall)] {
+            if v == Some(0) {
+                self.err(line, format!("check {name}: {what} must be at least 1"));
+            }
+        }
+        if kind == CheckKind::Tcp && c.port.is_none() {
+            self.err(line, format!("check {name}: a tcp check needs a port"));
+        }
+        Some(CheckConfig {
+            kind,
+            port: c
+                .port
+                .unwrap_or(if kind == CheckKind::Https { 443 } else { 80 }),
+            path: c.path.clone().unwrap_or_else(|| "/".into()),
+            host: c.host.clone(),
+            expect_status,
+            expect_body: c.expect_body.clone(),
+            send: c.send.clone(),
+            interval,
+            timeout,
+            rise: c.rise.unwrap_or(2).max(1),
+            fall: c.fall.unwrap_or(3).max(1),
+            initial_up,
+            tls_verify: c.tls_verify.unwrap_or(true),
+        })
+    }
+
+    fn keys(
+        &mut self,
+        keys: BTreeMap<String, S<super::file::KeyEntry>>,
+    ) -> BTreeMap<String, KeyConfig> {
+        let mut out = BTreeMap::new();
+        for (name, k) in keys {
+            let alg = k.value.algorithm.to_ascii_lowercase();
+            if !matches!(
+                alg.as_str(),
+                "hmac-sha256" | "hmac-sha512" | "hmac-sha384" | "hmac-sha1"
+            ) {
+                self.err(line_of(&k), format!("key {name}: algorithm '{alg}' is not one of hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"));
+            }
+            if k.value.secret.trim().is_empty() {
+                self.err(line_of(&k), format!("key {name}: secret is empty"));
+            }
+            out.insert(
+                name,
+                KeyConfig {
+                    algorithm: alg,
+                    secret: k.value.secret.clone(),
+                },
+            );
+        }
+        out
+    }
+
+    fn transfer(
+        &mut self,
+        t: &S<super::file::TransferEntry>,
+        keys: &BTreeMap<String, KeyConfig>,
+    ) -> TransferConfig {
+        let line = line_of(t);
+        let mut out = TransferConfig::default();
+        for a in &t.value.allow {
+            match parse_prefix(a) {
+                Some(p) => out.allow.push(p),
+                None => self.err(
+                    line,
+                    format!("transfer: '{a}' is not an address or prefix like 127.0.0.1/32"),
+                ),
+            }
+        }
+        for n in &t.value.notify {
+            match n.parse::<SocketAddr>() {
+                Ok(a) => out.notify.push(a),
+                Err(_) => self.err(
+                    line,
+                    format!("transfer: notify target '{n}' is not an address with port"),
+                ),
+            }
+        }
+        if let Some(k) = &t.value.key
+            && !keys.contains_key(k)
+        {
+            self.err(
+                line,
+                format!("transfer: key '{k}' is not defined under keys"),
+            );
+        }
+        out.key = t.value.key.clone();
+        out
+    }
+}
+
+/// `2s`, `500ms`, `1m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
+}
+
+/// `"200-399"`, `"200,204"`, `"200-299,301"`.
+fn parse_status_ranges(s: &str) -> Option<Vec<(u16, u16)>> {
+    s.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            let (a, b): (u16, u16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+            (100..=599).contains(&a).then_some(())?;
+            (a <= b && b <= 599).then_some((a, b))
+        })
+        .collect()
+}
+
+fn parse_prefix(s: &str) -> Option<Prefix> {
+    let (a, l) = s.split_once('/').unwrap_or((s, ""));
+    let addr: IpAddr = a.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = if l.is_empty() { max } else { l.parse().ok()? };
+    (len <= max).then_some(Prefix { addr, len })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Config, Vec<Problem>> {
+        parse(text, "c.yaml", Path::new("/etc/rrdns"))
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = p("zones:\n  - name: example.test.\n    file: z.zone\n").unwrap();
+        assert_eq!(c.listen, ["127.0.0.1:5353".parse::<SocketAddr>().unwrap()]);
+        assert_eq!(c.defaults, Policy::default());
+        assert_eq!(
+            c.zones[0].source,
+            ZoneSource::File("/etc/rrdns/z.zone".into())
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let e = p("listen: [\"nope\"]\ndefaults:\n  weighting: heavy\npools:\n  www.example.test.:\n    check: missing\n").unwrap_err();
+        let lines: Vec<usize> = e.iter().map(|x| x.line).collect();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(lines.contains(&1) && lines.contains(&3), "{e:?}");
+        assert!(e.iter().all(|x| x.file == "c.yaml"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = p("listne: []\n").unwrap_err();
+        assert_eq!(e[0].line, 1);
+        assert!(e[0].message.contains("listne"), "{e:?}");
+    }
+
+    #[test]
+    fn pool_settings_override_defaults() {
+        let c = p("defaults: { ttl: 10 }\npools:\n  www.example.test.:\n    weights: { \"192.0.2.1\": 3 }\n    weighting: order\n    answers: 2\n    all_down: servfail\n").unwrap();
+        let pool = &c.pools[0];
+        assert_eq!(pool.policy.ttl, 10);
+        assert_eq!(pool.policy.answers, 2);
+        assert_eq!(pool.policy.weighting, Weighting::Order);
+        assert_eq!(pool.policy.all_down, AllDown::Servfail);
+        assert_eq!(pool.weights, [("192.0.2.1".parse().unwrap(), 3)]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_duration("x"), None);
+    }
+}

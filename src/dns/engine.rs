@@ -1,0 +1,270 @@
+//! The answering engine: request bytes in, response bytes out.
+//!
+//! Transport-free, so that any front end (tokio sockets today, a batched `recvmmsg` path
+//! later) can drive it. Reads the current zones and health through lock-free snapshots
+//! (`arc-swap`). Malformed input gets FORMERR or is dropped, never a panic.
+
+use arc_swap::ArcSwap;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::TXT;
+use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use std::sync::Arc;
+
+use crate::balance::{self, Selection, ThreadRandom};
+use crate::health::Snapshot;
+use crate::zone::ZoneSet;
+use crate::zone::lookup::{Kind, Piece, resolve};
+
+/// Our EDNS UDP payload size and the cap on any UDP answer (DNS Flag Day 2020).
+pub const MAX_UDP_PAYLOAD: u16 = 1232;
+/// The classic limit for clients without EDNS (RFC 1035 §4.2.1).
+const PLAIN_UDP_PAYLOAD: usize = 512;
+
+/// Which transport a request came over: it decides size limits and ANY handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+/// The engine: shared by every socket, swapped into by reloads.
+pub struct Engine {
+    zones: ArcSwap<ZoneSet>,
+    health: ArcSwap<Snapshot>,
+}
+
+impl Engine {
+    pub fn new(zones: ZoneSet) -> Engine {
+        Engine {
+            zones: ArcSwap::from_pointee(zones),
+            health: ArcSwap::from_pointee(Snapshot::default()),
+        }
+    }
+
+    /// Replaces the zones atomically (reload).
+    pub fn set_zones(&self, zones: ZoneSet) {
+        self.zones.store(Arc::new(zones));
+    }
+
+    /// Replaces the health snapshot atomically.
+    pub fn set_health(&self, health: Snapshot) {
+        self.health.store(Arc::new(health));
+    }
+
+    pub fn zones(&self) -> Arc<ZoneSet> {
+        self.zones.load_full()
+    }
+
+    /// Answers one request. Returns `None` when the request must be dropped (too short to
+    /// carry a header, or itself a response).
+    pub fn handle(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
+        if req.len() < 12 || req[2] & 0x80 != 0 {
+            return None;
+        }
+        let msg = match Message::from_vec(req) {
+            Ok(m) => m,
+            Err(_) => return Some(formerr(req)),
+        };
+        let resp = self.respond(&msg, transport);
+        encode(&resp, &msg, transport)
+    }
+
+    fn respond(&self, req: &Message, transport: Transport) -> Message {
+        let mut resp = Message::new(req.id, MessageType::Response, req.op_code);
+        resp.metadata.recursion_desired = req.recursion_desired;
+        resp.metadata.checking_disabled = req.checking_disabled;
+        resp.add_queries(req.queries.iter().cloned());
+        if let Some(e) = &req.edns {
+            resp.set_edns(response_edns(e));
+            // RFC 6891 §6.1.3: an unknown EDNS version gets BADVERS and nothing else.
+            if e.version() > 0 {
+                resp.metadata.response_code = ResponseCode::BADVERS;
+                return resp;
+            }
+        }
+        if req.op_code != OpCode::Query {
+            resp.metadata.response_code = ResponseCode::NotImp;
+            return resp;
+        }
+        let [q] = req.queries.as_slice() else {
+            resp.metadata.response_code = ResponseCode::FormErr;
+            return resp;
+        };
+        match (q.query_class, q.query_type) {
+            (DNSClass::CH, _) => chaos(q, &mut resp),
+            (DNSClass::IN, RecordType::AXFR | RecordType::IXFR) => {
+                // Zone transfers are refused unless configured (none yet).
+                resp.metadata.response_code = ResponseCode::Refused;
+            }
+            (DNSClass::IN, RecordType::OPT) => {
+                resp.metadata.response_code = ResponseCode::FormErr;
+            }
+            (DNSClass::IN, _) => self.answer(q, transport, &mut resp),
+            _ => resp.metadata.response_code = ResponseCode::Refused,
+        }
+        resp
+    }
+
+    fn answer(&self, q: &Query, transport: Transport, resp: &mut Message) {
+        let zones = self.zones.load();
+        let Some(zone) = zones.find(&q.name) else {
+            resp.metadata.response_code = ResponseCode::Refused;
+            return;
+        };
+        let health = self.health.load();
+        let res = resolve(zone, &q.name, q.query_type, transport == Transport::Tcp);
+        resp.metadata.authoritative = res.kind != Kind::Referral;
+        if res.kind == Kind::NxDomain {
+            resp.metadata.response_code = ResponseCode::NXDomain;
+        }
+        let mut w = Writer {
+            health: &health,
+            failed: false,
+            emptied: false,
+        };
+        let answers = w.records(&res.answer, true);
+        let mut authority = Vec::new();
+        let negative_ttl = zone.negative_ttl();
+        for p in &res.authority {
+            let mut rs = w.records(std::slice::from_ref(p), false);
+            if res.negative {
+                // RFC 2308 §3: the SOA of a negative answer has TTL min(TTL, MINIMUM).
+                rs.iter_mut().for_each(|r| r.ttl = r.ttl.min(negative_ttl));
+            }
+            authority.extend(rs);
+        }
+        let additional = w.records(&res.additional, false);
+        if w.failed {
+            resp.metadata.response_code = ResponseCode::ServFail;
+            return;
+        }
+        resp.add_answers(answers);
+        if w.emptied && resp.answers.is_empty() && !res.negative {
+            // `all_down: none`: every address is down, so answer NODATA with the SOA.
+            if let Some(soa) = zone
+                .nodes
+                .get(&zone.origin)
+                .and_then(|n| n.get(RecordType::SOA))
+            {
+                let mut r = soa.records[0].clone();
+                r.ttl = r.ttl.min(negative_ttl);
+                authority.push(r);
+            }
+        }
+        resp.add_authorities(authority);
+        resp.add_additionals(additional);
+    }
+}
+
+/// Turns pieces into records, balancing address RRsets that have a plan.
+struct Writer<'h> {
+    health: &'h Snapshot,
+    /// An `all_down: servfail` pool had no address to serve.
+    failed: bool,
+    /// An `all_down: none` pool had no address to serve.
+    emptied: bool,
+}
+
+impl Writer<'_> {
+    fn records(&mut self, pieces: &[Piece<'_>], in_answer: bool) -> Vec<Record> {
+        let mut out = Vec::new();
+        for p in pieces {
+            let set = p.rrset;
+            let Some(plan) = &set.plan else {
+                out.extend(set.records.iter().map(|r| {
+                    let mut r = r.clone();
+                    r.name = p.owner.clone();
+                    r.ttl = set.ttl;
+                    r
+                }));
+                continue;
+            };
+            let ttl = set.ttl.min(plan.policy.ttl);
+            match balance::select(plan, self.health, &mut ThreadRandom) {
+                Selection::Serve { picks, .. } => {
+                    out.extend(picks.into_iter().map(|i| {
+                        let mut r = set.records[i].clone();
+                        r.name = p.owner.clone();
+                        r.ttl = ttl;
+                        r
+                    }));
+                }
+                Selection::NoData if in_answer => self.emptied = true,
+                Selection::ServFail if in_answer => self.failed = true,
+                Selection::NoData | Selection::ServFail => {}
+            }
+        }
+        out
+    }
+}
+
+/// RFC 6891 §6.1.1: a request with OPT gets an OPT back; DO is copied (RFC 3225 §3).
+fn response_edns(req: &Edns) -> Edns {
+    let mut e = Edns::new();
+    e.set_max_payload(MAX_UDP_PAYLOAD);
+    e.set_version(0);
+    e.set_dnssec_ok(req.flags().dnssec_ok);
+    e
+}
+
+/// CHAOS class: `version.bind` / `version.server` TXT (RFC 4892 style); the rest REFUSED.
+fn chaos(q: &Query, resp: &mut Message) {
+    let name = q.name.to_lowercase().to_ascii();
+    let is_version = matches!(name.as_str(), "version.bind." | "version.server.");
+    if !is_version || !matches!(q.query_type, RecordType::TXT | RecordType::ANY) {
+        resp.metadata.response_code = ResponseCode::Refused;
+        return;
+    }
+    let text = format!("rrdns {}", env!("CARGO_PKG_VERSION"));
+    let mut r = Record::from_rdata(q.name.clone(), 0, RData::TXT(TXT::new(vec![text])));
+    r.dns_class = DNSClass::CH;
+    resp.metadata.authoritative = true;
+    resp.add_answer(r);
+}
+
+/// FORMERR for a request whose header is readable but whose body is not (RFC 1035
+/// §4.1.1): the header with ID, opcode and RD echoed, no sections.
+fn formerr(req: &[u8]) -> Vec<u8> {
+    let id = u16::from_be_bytes([req[0], req[1]]);
+    let op = OpCode::from_u8((req[2] >> 3) & 0x0f);
+    let mut m = Message::new(id, MessageType::Response, op);
+    m.metadata.recursion_desired = req[2] & 0x01 != 0;
+    m.metadata.response_code = ResponseCode::FormErr;
+    m.to_vec().unwrap_or_default()
+}
+
+/// Encodes a response within the transport's size limit. Over UDP an answer larger than
+/// min(client size, 1232) is truncated: additional data is dropped first (unless it is
+/// referral glue, RFC 9471), then TC is set with only the question and OPT kept.
+fn encode(resp: &Message, req: &Message, transport: Transport) -> Option<Vec<u8>> {
+    let bytes = resp.to_vec().ok()?;
+    let limit = match (transport, &req.edns) {
+        (Transport::Tcp, _) => u16::MAX as usize,
+        (Transport::Udp, Some(e)) => {
+            (e.max_payload()
+                .max(PLAIN_UDP_PAYLOAD as u16)
+                .min(MAX_UDP_PAYLOAD)) as usize
+        }
+        (Transport::Udp, None) => PLAIN_UDP_PAYLOAD,
+    };
+    if bytes.len() <= limit {
+        return Some(bytes);
+    }
+    if resp.authoritative && !resp.additionals.is_empty() {
+        let mut slim = resp.clone();
+        slim.additionals.clear();
+        if let Ok(b) = slim.to_vec()
+            && b.len() <= limit
+        {
+            return Some(b);
+        }
+    }
+    let mut tc = Message::new(resp.id, MessageType::Response, resp.op_code);
+    tc.metadata = resp.metadata;
+    tc.metadata.truncation = true;
+    tc.add_queries(resp.queries.iter().cloned());
+    if let Some(e) = &resp.edns {
+        tc.set_edns(e.clone());
+    }
+    tc.to_vec().ok()
+}

@@ -1,0 +1,10 @@
+//! DNS transports: UDP and TCP sockets in front of the [`engine::Engine`].
+//!
+//! Resolution rules never live here; a transport reads bytes, asks the engine, and writes
+//! bytes back.
+
+pub mod engine;
+pub mod tcp;
+pub mod udp;
+
+pub use engine::{Engine, Transport};

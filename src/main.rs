@@ -1,0 +1,21 @@
+//! The `rrdns` binary: parse the command line, set up logging, run.
+
+use clap::Parser;
+use rrdns::cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RRDNS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Some(Command::Check { config }) => rrdns::app::check(config.as_deref()),
+        Some(Command::Serve { config }) => rrdns::app::serve(config.as_deref()),
+        None => rrdns::app::serve(None),
+    }
+}

@@ -1,0 +1,316 @@
+//! Authoritative resolution inside one zone (RFC 1034 §4.3.2), as a pure function.
+//!
+//! The result names RRsets by reference; turning them into records (and balancing the
+//! address sets) is the engine's job. Covered here: exact matches, CNAME chains inside
+//! the zone, wildcards (RFC 4592), empty non-terminals, referrals with glue, DS at a
+//! delegation answered by the parent (RFC 4035 §3.1.4.1), NXDOMAIN/NODATA with the SOA
+//! (RFC 2308), and ANY (RFC 8482).
+
+use hickory_proto::rr::{Name, RData, RecordType};
+
+use super::{Node, RRset, Zone};
+
+/// The most CNAMEs followed in one answer; guards against loops.
+const MAX_CHAIN: usize = 8;
+
+/// One RRset to put in a section, with the owner name to write.
+#[derive(Debug, Clone)]
+pub struct Piece<'z> {
+    pub owner: Name,
+    pub rrset: &'z RRset,
+}
+
+/// What the zone says about a question.
+#[derive(Debug, Clone, PartialEq, Eq, Copy)]
+pub enum Kind {
+    /// The name exists (NOERROR), with or without data of the type.
+    Found,
+    /// NXDOMAIN: the (last) name does not exist.
+    NxDomain,
+    /// A referral to a child zone: not authoritative (AA=0).
+    Referral,
+}
+
+/// The sections of an answer.
+#[derive(Debug, Clone)]
+pub struct Resolution<'z> {
+    pub kind: Kind,
+    pub answer: Vec<Piece<'z>>,
+    pub authority: Vec<Piece<'z>>,
+    pub additional: Vec<Piece<'z>>,
+    /// True when AUTHORITY holds the zone's SOA as a negative answer (NXDOMAIN/NODATA).
+    pub negative: bool,
+}
+
+enum Found<'z> {
+    /// The name (or the wildcard that synthesises it) exists.
+    Node(&'z Node),
+    NxDomain,
+    Referral(Name, &'z Node),
+}
+
+/// Resolves `qname`/`qtype` in `zone`. `any_all` chooses whether an ANY query gets every
+/// RRset (TCP) or one (RFC 8482 §4.2, over UDP).
+pub fn resolve<'z>(
+    zone: &'z Zone,
+    qname: &Name,
+    qtype: RecordType,
+    any_all: bool,
+) -> Resolution<'z> {
+    let mut res = Resolution {
+        kind: Kind::Found,
+        answer: Vec::new(),
+        authority: Vec::new(),
+        additional: Vec::new(),
+        negative: false,
+    };
+    let mut name = qname.clone();
+    for _ in 0..=MAX_CHAIN {
+        match find(zone, &name, qtype) {
+            Found::NxDomain => {
+                res.kind = Kind::NxDomain;
+                negative(zone, &mut res);
+                return res;
+            }
+            Found::Referral(cut, node) => {
+                referral(zone, &cut, node, &mut res);
+                return res;
+            }
+            Found::Node(node) => {
+                if qtype == RecordType::ANY {
+                    any(node, &name, any_all, &mut res);
+                    return res;
+                }
+                if let Some(set) = node.get(qtype) {
+                    res.answer.push(Piece {
+                        owner: name,
+                        rrset: set,
+                    });
+                    additional_for(zone, set, &mut res);
+                    return res;
+                }
+                let Some(cname) = node.get(RecordType::CNAME) else {
+                    negative(zone, &mut res);
+                    return res;
+                };
+                res.answer.push(Piece {
+                    owner: name.clone(),
+                    rrset: cname,
+                });
+                let RData::CNAME(target) = &cname.records[0].data else {
+                    return res;
+                };
+                // RFC 1034 §4.3.2 step 3a: restart at the target, but only inside this
+                // zone; a resolver follows the rest.
+                if !zone.origin.zone_of(&target.0) {
+                    return res;
+                }
+                name = target.0.clone();
+            }
+        }
+    }
+    res
+}
+
+/// Walks down from the apex to `name` (RFC 1034 §4.3.2 step 3).
+fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
+    let apex = zone.origin.num_labels() as usize;
+    let total = name.num_labels() as usize;
+    for n in apex + 1..=total {
+        let anc = if n == total {
+            name.clone()
+        } else {
+            name.trim_to(n)
+        };
+        match zone.nodes.get(&anc) {
+            None => return wildcard(zone, &name.trim_to(n - 1)),
+            // A DS query for the cut itself is answered from the parent side (RFC 4035
+            // §3.1.4.1); anything at or below a cut is a referral.
+            Some(node) if node.cut && !(n == total && qtype == RecordType::DS) => {
+                return Found::Referral(anc, node);
+            }
+            Some(_) => {}
+        }
+    }
+    match zone.nodes.get(name) {
+        Some(node) => Found::Node(node),
+        None => Found::NxDomain,
+    }
+}
+
+/// RFC 4592 §3.3.1: the source of synthesis is the `*` child of the closest encloser.
+fn wildcard<'z>(zone: &'z Zone, closest_encloser: &Name) -> Found<'z> {
+    let Ok(star) = closest_encloser.prepend_label("*") else {
+        return Found::NxDomain;
+    };
+    match zone.nodes.get(&star) {
+        Some(node) => Found::Node(node),
+        None => Found::NxDomain,
+    }
+}
+
+fn negative<'z>(zone: &'z Zone, res: &mut Resolution<'z>) {
+    if let Some(soa) = zone
+        .nodes
+        .get(&zone.origin)
+        .and_then(|n| n.get(RecordType::SOA))
+    {
+        res.authority.push(Piece {
+            owner: zone.origin.clone(),
+            rrset: soa,
+        });
+        res.negative = true;
+    }
+}
+
+fn referral<'z>(zone: &'z Zone, cut: &Name, node: &'z Node, res: &mut Resolution<'z>) {
+    let Some(ns) = node.get(RecordType::NS) else {
+        return;
+    };
+    if res.answer.is_empty() {
+        res.kind = Kind::Referral;
+    }
+    res.authority.push(Piece {
+        owner: cut.clone(),
+        rrset: ns,
+    });
+    additional_for(zone, ns, res);
+}
+
+/// RFC 8482 §4.2: over UDP one RRset is enough; over TCP every RRset is given.
+fn any<'z>(node: &'z Node, name: &Name, all: bool, res: &mut Resolution<'z>) {
+    let take = if all { node.rrsets.len() } else { 1 };
+    for set in node.rrsets.iter().take(take) {
+        res.answer.push(Piece {
+            owner: name.clone(),
+            rrset: set,
+        });
+    }
+}
+
+/// Additional-section processing (RFC 1035 §3.3.9, §3.3.11, RFC 2782): addresses of the
+/// NS, MX and SRV targets that this zone holds, glue included.
+fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) {
+    for r in &set.records {
+        let target = match &r.data {
+            RData::NS(ns) => &ns.0,
+            RData::MX(mx) => &mx.exchange,
+            RData::SRV(srv) => &srv.target,
+            _ => continue,
+        };
+        if !zone.origin.zone_of(target) {
+            continue;
+        }
+        let Some(node) = zone.nodes.get(target) else {
+            continue;
+        };
+        for t in [RecordType::A, RecordType::AAAA] {
+            if let Some(addr) = node.get(t)
+                && !res.additional.iter().any(|p| std::ptr::eq(p.rrset, addr))
+            {
+                res.additional.push(Piece {
+                    owner: target.clone(),
+                    rrset: addr,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::master::read_master_str;
+
+    const ZONE: &str = "$TTL 300\n@ SOA ns1 host 1 2 3 4 60\n@ NS ns1\nns1 A 192.0.2.53\n\
+        www A 192.0.2.1\n A 192.0.2.2\nalias CNAME www\nloop1 CNAME loop2\nloop2 CNAME loop1\n\
+        out CNAME www.other.test.\n*.wild A 192.0.2.9\nx.wild TXT \"x\"\na.b TXT \"t\"\n\
+        sub NS ns.sub\nns.sub A 192.0.2.99\nsub DS 1 13 2 AABB\nmx MX 10 ns1\n";
+
+    fn zone() -> Zone {
+        let origin = Name::from_ascii("example.test.").unwrap();
+        let (rs, ps) = read_master_str(ZONE, "t", &origin);
+        assert!(ps.is_empty(), "{ps:?}");
+        Zone::build(&origin, rs, "t").unwrap()
+    }
+
+    fn q<'a>(z: &'a Zone, name: &str, t: RecordType) -> Resolution<'a> {
+        resolve(z, &Name::from_ascii(name).unwrap(), t, false)
+    }
+
+    fn owners(p: &[Piece<'_>]) -> Vec<String> {
+        p.iter()
+            .map(|p| format!("{} {}", p.owner, p.rrset.rtype))
+            .collect()
+    }
+
+    #[test]
+    fn exact_nodata_nxdomain() {
+        let z = zone();
+        let r = q(&z, "www.example.test.", RecordType::A);
+        assert_eq!((r.kind, r.answer[0].rrset.records.len()), (Kind::Found, 2));
+        let r = q(&z, "www.example.test.", RecordType::MX);
+        assert!(r.answer.is_empty() && r.negative && r.kind == Kind::Found);
+        let r = q(&z, "nope.example.test.", RecordType::A);
+        assert!(r.kind == Kind::NxDomain && r.negative);
+        assert_eq!(z.negative_ttl(), 60);
+    }
+
+    #[test]
+    fn empty_non_terminal_is_nodata() {
+        let z = zone();
+        let r = q(&z, "b.example.test.", RecordType::A);
+        assert!(r.kind == Kind::Found && r.negative);
+    }
+
+    #[test]
+    fn cname_chains_and_loops() {
+        let z = zone();
+        let r = q(&z, "alias.example.test.", RecordType::A);
+        assert_eq!(
+            owners(&r.answer),
+            ["alias.example.test. CNAME", "www.example.test. A"]
+        );
+        let r = q(&z, "loop1.example.test.", RecordType::A);
+        assert!(r.answer.len() <= MAX_CHAIN + 1);
+        let r = q(&z, "out.example.test.", RecordType::A);
+        assert_eq!(r.answer.len(), 1);
+        assert!(!r.negative);
+    }
+
+    #[test]
+    fn wildcards_per_rfc4592() {
+        let z = zone();
+        let r = q(&z, "any.wild.example.test.", RecordType::A);
+        assert_eq!(owners(&r.answer), ["any.wild.example.test. A"]);
+        // x.wild exists with other data: NODATA, no synthesis.
+        let r = q(&z, "x.wild.example.test.", RecordType::A);
+        assert!(r.answer.is_empty() && r.negative && r.kind == Kind::Found);
+        // Below an existing name without a `*` child: NXDOMAIN.
+        let r = q(&z, "y.x.wild.example.test.", RecordType::A);
+        assert_eq!(r.kind, Kind::NxDomain);
+        // Wildcard without the type: NODATA.
+        let r = q(&z, "z.wild.example.test.", RecordType::MX);
+        assert!(r.kind == Kind::Found && r.negative);
+    }
+
+    #[test]
+    fn referrals_with_glue_and_ds_at_parent() {
+        let z = zone();
+        let r = q(&z, "host.sub.example.test.", RecordType::A);
+        assert_eq!(r.kind, Kind::Referral);
+        // DS goes into referrals only for DNSSEC-signed answers (RFC 4035 §3.1.4).
+        assert_eq!(owners(&r.authority), ["sub.example.test. NS"]);
+        assert_eq!(owners(&r.additional), ["ns.sub.example.test. A"]);
+        let r = q(&z, "sub.example.test.", RecordType::DS);
+        assert_eq!(owners(&r.answer), ["sub.example.test. DS"]);
+        assert_eq!(r.kind, Kind::Found);
+    }
+
+    #[test]
+    fn additional_addresses_for_mx() {
+        let z = zone();
+        let r = q(&z, "mx.example.test.", RecordType::MX);
+        assert_eq!(owners(&r.additional), ["ns1.example.test. A"]);
+    }
+}

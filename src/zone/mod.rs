@@ -1,0 +1,284 @@
+//! Zones: immutable, validated snapshots of authoritative data.
+//!
+//! A [`Zone`] is built once from master-file records (see [`master`]) and never changes;
+//! a reload builds a new one. Building checks what peers check (SOA at the apex, data
+//! inside the zone, CNAME alone at its name, NS at the apex) and adds empty nodes for
+//! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
+
+pub mod lexer;
+pub mod lookup;
+pub mod master;
+pub mod rdata;
+pub mod set;
+
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::balance::Plan;
+use master::SourceRecord;
+
+pub use set::ZoneSet;
+
+/// A problem in a zone or configuration file, printed as `FILE:LINE: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// All records of one name and type. Records are unique (RFC 2181 §5); for address
+/// records `copies` counts how often each was written, which is extra weight.
+#[derive(Debug, Clone)]
+pub struct RRset {
+    pub rtype: RecordType,
+    pub ttl: u32,
+    pub records: Vec<Record>,
+    pub copies: Vec<u32>,
+    /// Set for balanced address RRsets (more than one address, or a configured pool).
+    pub plan: Option<Arc<Plan>>,
+}
+
+/// The RRsets of one owner name; empty for an empty non-terminal.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    pub rrsets: Vec<RRset>,
+    /// True for a delegation point: NS records below the apex (RFC 1034 §4.2.1).
+    pub cut: bool,
+}
+
+impl Node {
+    pub fn get(&self, t: RecordType) -> Option<&RRset> {
+        self.rrsets.iter().find(|r| r.rtype == t)
+    }
+}
+
+/// One authoritative zone.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub origin: Name,
+    pub nodes: HashMap<Name, Node>,
+    pub soa: Record,
+    pub serial: u32,
+    /// Records as written, copies included.
+    pub record_count: usize,
+    /// Non-fatal findings (duplicate records, TTL mismatches), each with FILE:LINE.
+    pub warnings: Vec<Problem>,
+}
+
+impl Zone {
+    /// Loads and validates a zone from a master file.
+    pub fn load(origin: &Name, path: &Path) -> Result<Zone, Vec<Problem>> {
+        let (records, mut problems) = master::read_master(path, origin);
+        match Zone::build(origin, records, &path.display().to_string()) {
+            Ok(z) if problems.is_empty() => Ok(z),
+            Ok(_) => Err(problems),
+            Err(mut more) => {
+                problems.append(&mut more);
+                Err(problems)
+            }
+        }
+    }
+
+    /// The negative-answer TTL: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3).
+    pub fn negative_ttl(&self) -> u32 {
+        match &self.soa.data {
+            RData::SOA(soa) => self.soa.ttl.min(soa.minimum),
+            _ => self.soa.ttl,
+        }
+    }
+
+    /// Builds a zone from records, validating it.
+    pub fn build(
+        origin: &Name,
+        records: Vec<SourceRecord>,
+        file: &str,
+    ) -> Result<Zone, Vec<Problem>> {
+        let mut b = Builder {
+            origin: origin.clone(),
+            nodes: HashMap::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            soa: None,
+            count: 0,
+        };
+        let first_line = records.first().map_or(1, |r| r.line);
+        for sr in records {
+            b.add(sr);
+        }
+        b.finish(file, first_line)
+    }
+}
+
+struct Builder {
+    origin: Name,
+    nodes: HashMap<Name, Node>,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    soa: Option<Record>,
+    count: usize,
+}
+
+impl Builder {
+    fn problem(&mut self, sr: &SourceRecord, message: String) {
+        self.problems.push(Problem {
+            file: sr.file.to_string(),
+            line: sr.line,
+            message,
+        });
+    }
+
+    fn warn(&mut self, sr: &SourceRecord, message: String) {
+        self.warnings.push(Problem {
+            file: sr.file.to_string(),
+            line: sr.line,
+            message,
+        });
+    }
+
+    fn add(&mut self, sr: SourceRecord) {
+        let name = sr.record.name.clone();
+        let t = sr.record.record_type();
+        if !self.origin.zone_of(&name) {
+            let msg = format!("{name} is outside the zone {}", self.origin);
+            return self.problem(&sr, msg);
+        }
+        if t == RecordType::SOA {
+            if name != self.origin {
+                return self.problem(
+                    &sr,
+                    format!("SOA record for {name} is not at the zone apex"),
+                );
+            }
+            if self.soa.is_some() {
+                return self.problem(&sr, "second SOA record at the zone apex".into());
+            }
+            self.soa = Some(sr.record.clone());
+        }
+        let node = self.nodes.entry(name.clone()).or_default();
+        // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
+        let has_cname = node.get(RecordType::CNAME).is_some();
+        if (t == RecordType::CNAME && node.rrsets.iter().any(|r| r.rtype != t))
+            || (t != RecordType::CNAME && has_cname)
+        {
+            return self.problem(&sr, format!("CNAME and other data at {name}"));
+        }
+        if t == RecordType::CNAME && has_cname {
+            return self.problem(&sr, format!("more than one CNAME at {name}"));
+        }
+        self.count += 1;
+        let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
+        let ttl = sr.record.ttl;
+        let node = self.nodes.get_mut(&name).expect("inserted above");
+        let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
+            node.rrsets.push(RRset {
+                rtype: t,
+                ttl,
+                records: vec![sr.record.clone()],
+                copies: vec![1],
+                plan: None,
+            });
+            return;
+        };
+        let set_ttl = set.ttl;
+        let dup = set.records.iter().position(|r| r.data == sr.record.data);
+        match dup {
+            Some(i) => {
+                set.copies[i] += 1;
+                let msg = if is_addr {
+                    format!(
+                        "duplicate record {name} {t} {}: counted as one more unit of weight",
+                        sr.record.data
+                    )
+                } else {
+                    format!(
+                        "duplicate record {name} {t} {} ignored (RFC 2181 §5)",
+                        sr.record.data
+                    )
+                };
+                if !is_addr {
+                    self.count -= 1;
+                }
+                self.warn(&sr, msg);
+            }
+            None => {
+                set.records.push(sr.record.clone());
+                set.copies.push(1);
+            }
+        }
+        // RFC 2181 §5.2: all records of an RRset have one TTL; keep the first, as BIND does.
+        if ttl != set_ttl {
+            self.warn(&sr, format!("TTL {ttl} differs from the RRset's TTL {set_ttl} for {name} {t}; using {set_ttl}"));
+        }
+    }
+
+    fn finish(mut self, file: &str, first_line: usize) -> Result<Zone, Vec<Problem>> {
+        let whole = |message: String| Problem {
+            file: file.to_string(),
+            line: first_line,
+            message,
+        };
+        let Some(soa) = self.soa.clone() else {
+            self.problems
+                .push(whole(format!("zone {} has no SOA record", self.origin)));
+            return Err(self.problems);
+        };
+        let apex_ns = self
+            .nodes
+            .get(&self.origin)
+            .and_then(|n| n.get(RecordType::NS))
+            .is_some();
+        if !apex_ns {
+            self.problems.push(whole(format!(
+                "zone {} has no NS records at the apex",
+                self.origin
+            )));
+        }
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        self.mark_cuts_and_ents();
+        let serial = match &soa.data {
+            RData::SOA(s) => s.serial,
+            _ => 0,
+        };
+        Ok(Zone {
+            origin: self.origin,
+            nodes: self.nodes,
+            soa,
+            serial,
+            record_count: self.count,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Marks delegation points and adds empty non-terminals (RFC 4592 §2.2.2): every
+    /// ancestor of an owner name, up to the apex, exists.
+    fn mark_cuts_and_ents(&mut self) {
+        let apex_labels = self.origin.num_labels();
+        let names: Vec<Name> = self.nodes.keys().cloned().collect();
+        for name in names {
+            let mut n = name.num_labels();
+            while n > apex_labels + 1 {
+                n -= 1;
+                let anc = name.trim_to(n as usize);
+                if self.nodes.contains_key(&anc) {
+                    break;
+                }
+                self.nodes.insert(anc, Node::default());
+            }
+        }
+        for (name, node) in self.nodes.iter_mut() {
+            node.cut = *name != self.origin && node.get(RecordType::NS).is_some();
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Record types and RDATA in master-file text → hickory `RData`.
+//!
+//! hickory-proto parses the RDATA of the common types, but it cannot resolve relative
+//! names inside RDATA and knows no RFC 3597 generic syntax (`TYPEnnn \# len hex`). This
+//! module fills both gaps: it makes every name field absolute against the current origin
+//! before handing the text to hickory, and decodes `\#` RDATA from its wire form.
+
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecoder, Restrict};
+use std::str::FromStr;
+
+use super::lexer::Token;
+
+/// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
+pub fn parse_type(s: &str) -> Option<RecordType> {
+    let up = s.to_ascii_uppercase();
+    if let Some(num) = up.strip_prefix("TYPE") {
+        return num.parse::<u16>().ok().map(RecordType::from);
+    }
+    match RecordType::from_str(&up) {
+        // Meta and query-only types never appear in zone data.
+        Ok(RecordType::ANY | RecordType::AXFR | RecordType::IXFR | RecordType::OPT) => None,
+        Ok(RecordType::TSIG) => None,
+        Ok(t) => Some(t),
+        Err(_) => None,
+    }
+}
+
+/// Indices of the RDATA fields that are domain names (RFC 1035 §3.3, RFC 2782, RFC 3403,
+/// RFC 9460), so that relative names can be completed with the origin.
+fn name_fields(t: RecordType) -> &'static [usize] {
+    match t {
+        RecordType::NS | RecordType::CNAME | RecordType::PTR | RecordType::ANAME => &[0],
+        RecordType::MX => &[1],
+        RecordType::SRV => &[3],
+        RecordType::SOA => &[0, 1],
+        RecordType::NAPTR => &[5],
+        RecordType::SVCB | RecordType::HTTPS => &[1],
+        _ => &[],
+    }
+}
+
+/// Makes a master-file name absolute: `@` is the origin, a name without a final dot is
+/// relative to the origin (RFC 1035 §5.1).
+pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
+    if text == "@" {
+        return Ok(origin.clone());
+    }
+    let name = Name::from_ascii(text).map_err(|e| format!("bad name '{text}': {e}"))?;
+    if name.is_fqdn() {
+        return Ok(name);
+    }
+    name.append_domain(origin)
+        .map_err(|e| format!("bad name '{text}': {e}"))
+}
+
+/// Parses the RDATA tokens of one record of type `t`.
+pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RData, String> {
+    if tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#") {
+        return parse_generic(t, &tokens[1..]);
+    }
+    if tokens.is_empty() {
+        return Err(format!("{t} record has no data"));
+    }
+    if matches!(t, RecordType::Unknown(_) | RecordType::NULL) {
+        return Err(format!(
+            "type {t} needs RFC 3597 generic data: {t} \\# <length> <hex>"
+        ));
+    }
+    if t == RecordType::DNAME {
+        return Err("DNAME records are not supported".into());
+    }
+    let names = name_fields(t);
+    let mut parts = Vec::with_capacity(tokens.len());
+    for (i, tok) in tokens.iter().enumerate() {
+        if names.contains(&i) && !tok.quoted {
+            parts.push(absolute_name(&tok.text, origin)?.to_ascii());
+        } else {
+            parts.push(tok.to_source());
+        }
+    }
+    let text = parts.join(" ");
+    let rdata = RData::try_from_str(t, &text).map_err(|e| format!("bad {t} data '{text}': {e}"))?;
+    check_consumed(t, tokens)?;
+    Ok(rdata)
+}
+
+/// hickory ignores trailing tokens for fixed-size types; peers reject them.
+fn check_consumed(t: RecordType, tokens: &[Token]) -> Result<(), String> {
+    let expected = match t {
+        RecordType::A | RecordType::AAAA => 1,
+        RecordType::NS | RecordType::CNAME | RecordType::PTR => 1,
+        RecordType::MX => 2,
+        RecordType::SRV => 4,
+        RecordType::SOA => 7,
+        _ => return Ok(()),
+    };
+    if tokens.len() != expected {
+        return Err(format!(
+            "{t} record needs {expected} data field(s), found {}",
+            tokens.len()
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 3597 §5: `\# <length> <hex...>`.
+fn parse_generic(t: RecordType, tokens: &[Token]) -> Result<RData, String> {
+    let len_tok = tokens
+        .first()
+        .ok_or("generic data needs a length after \\#")?;
+    let len: u16 = len_tok
+        .text
+        .parse()
+        .map_err(|_| format!("bad generic data length '{}'", len_tok.text))?;
+    let hex: String = tokens[1..].iter().map(|t| t.text.as_str()).collect();
+    let bytes = decode_hex(&hex)?;
+    if bytes.len() != len as usize {
+        return Err(format!(
+            "generic data length {len} does not match {} bytes of hex",
+            bytes.len()
+        ));
+    }
+    if let RecordType::Unknown(_) = t {
+        return Ok(RData::Unknown {
+            code: t,
+            rdata: NULL::with(bytes),
+        });
+    }
+    let mut dec = BinDecoder::new(&bytes);
+    let rdata = RData::read(&mut dec, t, Restrict::new(len))
+        .map_err(|e| format!("generic data is not valid {t}: {e}"))?;
+    Ok(rdata)
+}
+
+fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
+    if !s.len().is_multiple_of(2) {
+        return Err("generic data has an odd number of hex digits".into());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("bad hex in generic data: '{s}'"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Token> {
+        s.split_whitespace()
+            .map(|w| Token {
+                text: w.into(),
+                quoted: false,
+            })
+            .collect()
+    }
+
+    fn origin() -> Name {
+        Name::from_ascii("example.test.").unwrap()
+    }
+
+    #[test]
+    fn relative_names_in_rdata_are_completed() {
+        let r = parse_rdata(RecordType::MX, &toks("10 mail"), &origin()).unwrap();
+        assert_eq!(r.to_string(), "10 mail.example.test.");
+        let r = parse_rdata(RecordType::CNAME, &toks("@"), &origin()).unwrap();
+        assert_eq!(r.to_string(), "example.test.");
+    }
+
+    #[test]
+    fn generic_syntax() {
+        let r = parse_rdata(RecordType::from(65280), &toks("\\# 3 abcdef"), &origin()).unwrap();
+        assert!(matches!(r, RData::Unknown { .. }));
+        let r = parse_rdata(RecordType::A, &toks("\\# 4 C0000201"), &origin()).unwrap();
+        assert_eq!(r.to_string(), "192.0.2.1");
+        assert!(parse_rdata(RecordType::A, &toks("\\# 5 C0000201"), &origin()).is_err());
+    }
+
+    #[test]
+    fn type_names() {
+        assert_eq!(parse_type("aaaa"), Some(RecordType::AAAA));
+        assert_eq!(parse_type("TYPE1"), Some(RecordType::A));
+        assert_eq!(parse_type("BOGUS"), None);
+        assert_eq!(parse_type("3600"), None);
+    }
+
+    #[test]
+    fn trailing_garbage_is_rejected() {
+        assert!(parse_rdata(RecordType::A, &toks("192.0.2.1 x"), &origin()).is_err());
+        assert!(parse_rdata(RecordType::A, &toks("300.0.2.1"), &origin()).is_err());
+    }
+}

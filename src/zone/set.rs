@@ -1,0 +1,165 @@
+//! The set of zones served at one moment, with balancing plans attached.
+//!
+//! Built whole from a [`Config`] off the query path and then never changed: a reload
+//! builds a new set and swaps it in, so a broken zone never replaces a working one.
+
+use hickory_proto::rr::{Name, RData, RecordType};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::{Problem, Zone, master};
+use crate::balance::Plan;
+use crate::config::{Config, PoolConfig, ZoneSource};
+
+/// Every zone served, keyed by origin. Lookup picks the longest matching origin.
+#[derive(Debug, Default)]
+pub struct ZoneSet {
+    zones: HashMap<Name, Arc<Zone>>,
+}
+
+impl ZoneSet {
+    /// Loads every configured zone and attaches pools; all problems are returned.
+    pub fn build(cfg: &Config) -> Result<ZoneSet, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut zones = HashMap::new();
+        for zc in &cfg.zones {
+            let loaded = match &zc.source {
+                ZoneSource::File(path) => Zone::load(&zc.name, path),
+                ZoneSource::Embedded(text) => {
+                    let file = format!("<embedded>/{}zone", zc.name);
+                    let (records, mut ps) = master::read_master_str(text, &file, &zc.name);
+                    match Zone::build(&zc.name, records, &file) {
+                        Ok(z) if ps.is_empty() => Ok(z),
+                        Ok(_) => Err(ps),
+                        Err(mut more) => {
+                            ps.append(&mut more);
+                            Err(ps)
+                        }
+                    }
+                }
+            };
+            match loaded {
+                Ok(z) => {
+                    if zones.contains_key(&zc.name) {
+                        problems.push(Problem {
+                            file: cfg.source.clone(),
+                            line: 0,
+                            message: format!("zone {} is configured twice", zc.name),
+                        });
+                    }
+                    zones.insert(zc.name.clone(), z);
+                }
+                Err(mut ps) => problems.append(&mut ps),
+            }
+        }
+        attach_plans(&mut zones, cfg, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(ZoneSet {
+            zones: zones.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        })
+    }
+
+    /// The zone that is authoritative for `name`: the longest matching origin.
+    pub fn find(&self, name: &Name) -> Option<&Arc<Zone>> {
+        let mut n = name.num_labels() as usize;
+        loop {
+            let candidate = if n == name.num_labels() as usize {
+                name.clone()
+            } else {
+                name.trim_to(n)
+            };
+            if let Some(z) = self.zones.get(&candidate) {
+                return Some(z);
+            }
+            if n == 0 {
+                return None;
+            }
+            n -= 1;
+        }
+    }
+
+    /// The zones, sorted by name.
+    pub fn zones(&self) -> Vec<&Arc<Zone>> {
+        let mut v: Vec<_> = self.zones.values().collect();
+        v.sort_by(|a, b| a.origin.cmp(&b.origin));
+        v
+    }
+}
+
+/// Gives every balanced A/AAAA RRset its plan: more than one address, or a pool.
+fn attach_plans(zones: &mut HashMap<Name, Zone>, cfg: &Config, problems: &mut Vec<Problem>) {
+    let pools: HashMap<&Name, &PoolConfig> = cfg.pools.iter().map(|p| (&p.name, p)).collect();
+    let mut used: HashMap<&Name, Vec<IpAddr>> = HashMap::new();
+    for zone in zones.values_mut() {
+        for (name, node) in zone.nodes.iter_mut() {
+            let pool = pools.get(name).copied();
+            for set in node.rrsets.iter_mut() {
+                if !matches!(set.rtype, RecordType::A | RecordType::AAAA) {
+                    continue;
+                }
+                if pool.is_none() && set.records.len() < 2 {
+                    continue;
+                }
+                let addrs: Vec<IpAddr> = set
+                    .records
+                    .iter()
+                    .filter_map(|r| match r.data {
+                        RData::A(a) => Some(IpAddr::V4(a.0)),
+                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                        _ => None,
+                    })
+                    .collect();
+                let configured = |ip: &IpAddr| {
+                    pool.and_then(|p| p.weights.iter().find(|(a, _)| a == ip))
+                        .map_or(1, |(_, w)| *w)
+                };
+                let weights = addrs
+                    .iter()
+                    .zip(&set.copies)
+                    .map(|(ip, copies)| configured(ip) + copies - 1)
+                    .collect();
+                if let Some(p) = pool {
+                    used.entry(&p.name)
+                        .or_default()
+                        .extend(addrs.iter().copied());
+                }
+                set.plan = Some(Arc::new(Plan {
+                    pool: pool.map(|p| p.name.clone()),
+                    addrs,
+                    weights,
+                    policy: pool.map_or(cfg.defaults, |p| p.policy),
+                }));
+            }
+        }
+    }
+    check_pools(cfg, &used, problems);
+}
+
+/// A pool must name address records that exist, and weights must name its addresses.
+fn check_pools(cfg: &Config, used: &HashMap<&Name, Vec<IpAddr>>, problems: &mut Vec<Problem>) {
+    for p in &cfg.pools {
+        let problem = |message: String| Problem {
+            file: p.file.clone(),
+            line: p.line,
+            message,
+        };
+        let Some(addrs) = used.get(&p.name) else {
+            problems.push(problem(format!(
+                "pool {}: no A or AAAA records at this name in any zone",
+                p.name
+            )));
+            continue;
+        };
+        for (ip, _) in &p.weights {
+            if !addrs.contains(ip) {
+                problems.push(problem(format!(
+                    "pool {}: weight given for {ip}, which is not an address of {}",
+                    p.name, p.name
+                )));
+            }
+        }
+    }
+}
