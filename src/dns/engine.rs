@@ -107,7 +107,7 @@ impl Engine {
 
     fn answer(&self, q: &Query, transport: Transport, resp: &mut Message) {
         let zones = self.zones.load();
-        let Some(zone) = zones.find(&q.name) else {
+        let Some(zone) = zones.find_for(&q.name, q.query_type) else {
             resp.metadata.response_code = ResponseCode::Refused;
             return;
         };

@@ -8,7 +8,7 @@
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use super::{Node, RRset, Zone};
+use super::{Node, RRset, Zone, labels};
 
 /// The most CNAMEs followed in one answer; guards against loops.
 const MAX_CHAIN: usize = 8;
@@ -114,8 +114,8 @@ pub fn resolve<'z>(
 
 /// Walks down from the apex to `name` (RFC 1034 §4.3.2 step 3).
 fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
-    let apex = zone.origin.num_labels() as usize;
-    let total = name.num_labels() as usize;
+    let apex = labels(&zone.origin);
+    let total = labels(name);
     for n in apex + 1..=total {
         let anc = if n == total {
             name.clone()
@@ -225,7 +225,7 @@ mod tests {
     const ZONE: &str = "$TTL 300\n@ SOA ns1 host 1 2 3 4 60\n@ NS ns1\nns1 A 192.0.2.53\n\
         www A 192.0.2.1\n A 192.0.2.2\nalias CNAME www\nloop1 CNAME loop2\nloop2 CNAME loop1\n\
         out CNAME www.other.test.\n*.wild A 192.0.2.9\nx.wild TXT \"x\"\na.b TXT \"t\"\n\
-        sub NS ns.sub\nns.sub A 192.0.2.99\nsub DS 1 13 2 AABB\nmx MX 10 ns1\n";
+        *.only A 192.0.2.8\nsub NS ns.sub\nns.sub A 192.0.2.99\nsub DS 1 13 2 AABB\nmx MX 10 ns1\n";
 
     fn zone() -> Zone {
         let origin = Name::from_ascii("example.test.").unwrap();
@@ -289,6 +289,11 @@ mod tests {
         // Below an existing name without a `*` child: NXDOMAIN.
         let r = q(&z, "y.x.wild.example.test.", RecordType::A);
         assert_eq!(r.kind, Kind::NxDomain);
+        // Regression: a wildcard whose parent is an empty non-terminal.
+        let r = q(&z, "any.only.example.test.", RecordType::A);
+        assert_eq!(owners(&r.answer), ["any.only.example.test. A"]);
+        let r = q(&z, "only.example.test.", RecordType::A);
+        assert!(r.kind == Kind::Found && r.negative);
         // Wildcard without the type: NODATA.
         let r = q(&z, "z.wild.example.test.", RecordType::MX);
         assert!(r.kind == Kind::Found && r.negative);

@@ -22,6 +22,12 @@ use master::SourceRecord;
 
 pub use set::ZoneSet;
 
+/// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
+/// it out, which would make a wildcard owner look like its parent).
+pub fn labels(name: &Name) -> usize {
+    name.iter().count()
+}
+
 /// A problem in a zone or configuration file, printed as `FILE:LINE: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -264,13 +270,13 @@ impl Builder {
     /// Marks delegation points and adds empty non-terminals (RFC 4592 §2.2.2): every
     /// ancestor of an owner name, up to the apex, exists.
     fn mark_cuts_and_ents(&mut self) {
-        let apex_labels = self.origin.num_labels();
+        let apex_labels = labels(&self.origin);
         let names: Vec<Name> = self.nodes.keys().cloned().collect();
         for name in names {
-            let mut n = name.num_labels();
+            let mut n = labels(&name);
             while n > apex_labels + 1 {
                 n -= 1;
-                let anc = name.trim_to(n as usize);
+                let anc = name.trim_to(n);
                 if self.nodes.contains_key(&anc) {
                     break;
                 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::{Problem, Zone, master};
+use super::{Problem, Zone, labels, master};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
 
@@ -64,9 +64,9 @@ impl ZoneSet {
 
     /// The zone that is authoritative for `name`: the longest matching origin.
     pub fn find(&self, name: &Name) -> Option<&Arc<Zone>> {
-        let mut n = name.num_labels() as usize;
+        let mut n = labels(name);
         loop {
-            let candidate = if n == name.num_labels() as usize {
+            let candidate = if n == labels(name) {
                 name.clone()
             } else {
                 name.trim_to(n)
@@ -79,6 +79,16 @@ impl ZoneSet {
             }
             n -= 1;
         }
+    }
+
+    /// The zone that answers `qname`/`qtype`. A DS RRset lives in the parent (RFC 4035
+    /// §3.1.4.1), so a DS query for a zone's apex goes to the parent zone when we serve it.
+    pub fn find_for(&self, qname: &Name, qtype: RecordType) -> Option<&Arc<Zone>> {
+        let zone = self.find(qname)?;
+        if qtype == RecordType::DS && zone.origin == *qname && !qname.is_root() {
+            return self.find(&qname.base_name()).or(Some(zone));
+        }
+        Some(zone)
     }
 
     /// The zones, sorted by name.

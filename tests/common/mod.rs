@@ -1,0 +1,219 @@
+//! Test harness: starts the real `rrdns` binary on loopback with a configuration in a
+//! temporary directory, and speaks DNS to it over UDP and TCP with hickory-proto.
+#![allow(dead_code)]
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RecordType};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port free on 127.0.0.1 for both UDP and TCP (and on ::1 when asked).
+pub fn free_port() -> u16 {
+    loop {
+        let u = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let port = u.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("::1", port)).is_ok()
+            && TcpListener::bind(("::1", port)).is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+/// The project's root directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running rrdns process.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Server {
+    /// Writes `files` (name, content) into a temp dir, replaces `{PORT}` in the
+    /// configuration, starts `rrdns serve -c` and waits until it answers.
+    pub fn start(config: &str, files: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+        let port = free_port();
+        let cfg = dir.path().join("rrdns.yaml");
+        std::fs::write(&cfg, config.replace("{PORT}", &port.to_string())).unwrap();
+        let log = std::fs::File::create(dir.path().join("rrdns.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_rrdns"))
+            .args(["serve", "-c"])
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start rrdns");
+        let s = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            port,
+            dir,
+            config: cfg,
+        };
+        s.wait_ready();
+        s
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let q = query_bytes(".", RecordType::SOA, None);
+        while Instant::now() < deadline {
+            if udp_exchange(self.addr, &q, Duration::from_millis(200)).is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("rrdns did not start; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("rrdns.log")).unwrap_or_default()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Sends SIGHUP.
+    pub fn hup(&self) {
+        signal(&self.child, "HUP");
+    }
+
+    pub fn udp(&self, name: &str, t: RecordType) -> Message {
+        self.udp_edns(name, t, Some(1232))
+    }
+
+    pub fn udp_edns(&self, name: &str, t: RecordType, edns: Option<u16>) -> Message {
+        let q = query_bytes(name, t, edns);
+        let r = udp_exchange(self.addr, &q, Duration::from_secs(2))
+            .unwrap_or_else(|| panic!("no answer to {name} {t}; log:\n{}", self.log()));
+        Message::from_vec(&r).expect("parse response")
+    }
+
+    pub fn tcp(&self, name: &str, t: RecordType) -> Message {
+        let q = query_bytes(name, t, Some(1232));
+        Message::from_vec(&tcp_exchange(self.addr, &q)).expect("parse response")
+    }
+
+    /// Runs dig against this server; returns stdout.
+    pub fn dig(&self, args: &[&str]) -> String {
+        dig(self.addr, args)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig} failed");
+}
+
+/// A query message; `edns` is the advertised UDP size (None: no OPT record).
+pub fn query_message(name: &str, t: RecordType, edns: Option<u16>) -> Message {
+    let mut m = Message::new(fastrand::u16(..), MessageType::Query, OpCode::Query);
+    m.add_query(Query::query(Name::from_ascii(name).unwrap(), t));
+    if let Some(size) = edns {
+        let mut e = Edns::new();
+        e.set_max_payload(size);
+        m.set_edns(e);
+    }
+    m
+}
+
+pub fn query_bytes(name: &str, t: RecordType, edns: Option<u16>) -> Vec<u8> {
+    query_message(name, t, edns).to_vec().unwrap()
+}
+
+/// One UDP request/response; `None` on timeout.
+pub fn udp_exchange(addr: SocketAddr, q: &[u8], timeout: Duration) -> Option<Vec<u8>> {
+    let bind = if addr.is_ipv4() { "127.0.0.1:0" } else { "[::1]:0" };
+    let s = UdpSocket::bind(bind).unwrap();
+    s.set_read_timeout(Some(timeout)).unwrap();
+    s.send_to(q, addr).ok()?;
+    let mut buf = vec![0u8; 65535];
+    loop {
+        let (n, _) = s.recv_from(&mut buf).ok()?;
+        // Ignore stray datagrams that do not answer this query.
+        if n >= 2 && buf[..2] == q[..2] {
+            return Some(buf[..n].to_vec());
+        }
+    }
+}
+
+/// One TCP request/response on a fresh connection.
+pub fn tcp_exchange(addr: SocketAddr, q: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write_framed(&mut s, q);
+    read_framed(&mut s)
+}
+
+pub fn write_framed(s: &mut TcpStream, q: &[u8]) {
+    let mut out = (q.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(q);
+    s.write_all(&out).unwrap();
+}
+
+pub fn read_framed(s: &mut TcpStream) -> Vec<u8> {
+    let mut len = [0u8; 2];
+    s.read_exact(&mut len).unwrap();
+    let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+    s.read_exact(&mut buf).unwrap();
+    buf
+}
+
+/// Runs `dig @addr -p port ARGS`.
+pub fn dig(addr: SocketAddr, args: &[&str]) -> String {
+    let out = Command::new("dig")
+        .arg(format!("@{}", addr.ip()))
+        .args(["-p", &addr.port().to_string()])
+        .args(args)
+        .output()
+        .expect("dig is installed (apt-get install bind9-dnsutils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A configuration serving the given zone files on 127.0.0.1:{PORT} and [::1]:{PORT}.
+pub fn config_for(zones: &[(&str, &str)], extra: &str) -> String {
+    let mut c = String::from("listen: [\"127.0.0.1:{PORT}\", \"[::1]:{PORT}\"]\nzones:\n");
+    for (name, file) in zones {
+        c.push_str(&format!("  - name: {name}\n    file: {file}\n"));
+    }
+    c.push_str(extra);
+    c
+}
+
+/// Reads a file of the project (zones, fixtures).
+pub fn project_file(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap()
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

@@ -1,0 +1,262 @@
+//! Differential test: NSD (from Debian) and rrdns serve the same zones on loopback and
+//! answer the same corpus of queries. rcode, AA/TC flags and every section are compared
+//! as sorted sets. The only differences allowed are the ones peers differ on too
+//! (shared/FACTS.md): NSD's extra NS/glue in positive answers, the content of ANY
+//! answers (RFC 8482), and rrdns's TTL cap on balanced address sets.
+
+mod common;
+
+use common::*;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Record, RecordType};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ZONES: [(&str, &str); 3] = [
+    ("example.test.", "zones/example.test.zone"),
+    ("example.net.", "tests/fixtures/example.net.zone"),
+    ("sub.example.net.", "tests/fixtures/sub.example.net.zone"),
+];
+
+/// The TTL cap rrdns applies to balanced address sets (the default `ttl`).
+const TTL_CAP: u32 = 30;
+
+struct Nsd {
+    child: Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_nsd() -> Nsd {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let port = free_port();
+    let mut conf = format!(
+        "server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  server-count: 1\n  rrl-ratelimit: 0\n  refuse-any: no\n  verbosity: 1\nremote-control:\n  control-enable: no\n"
+    );
+    for (name, file) in ZONES {
+        let base = file.rsplit('/').next().unwrap();
+        std::fs::write(dir.path().join(base), project_file(file)).unwrap();
+        conf.push_str(&format!("zone:\n  name: {name}\n  zonefile: {base}\n"));
+    }
+    std::fs::write(dir.path().join("nsd.conf"), conf).unwrap();
+    let child = Command::new("nsd")
+        .args(["-d", "-c"])
+        .arg(dir.path().join("nsd.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("NSD is installed (apt-get install nsd)");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let q = query_bytes("example.test.", RecordType::SOA, None);
+    for _ in 0..100 {
+        if udp_exchange(addr, &q, Duration::from_millis(100)).is_some() {
+            return Nsd { child, addr, _dir: dir };
+        }
+    }
+    panic!("NSD did not start");
+}
+
+fn start_rrdns() -> Server {
+    let files: Vec<(String, String)> = ZONES
+        .iter()
+        .map(|(_, f)| (f.rsplit('/').next().unwrap().to_string(), project_file(f)))
+        .collect();
+    let zones: Vec<(&str, &str)> = ZONES
+        .iter()
+        .zip(&files)
+        .map(|((n, _), (f, _))| (*n, f.as_str()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    Server::start(&config_for(&zones, "defaults:\n  answers: 64\n"), &refs)
+}
+
+/// A record without its TTL, lowercased: sections are compared as sets of these.
+fn key(r: &Record) -> String {
+    format!("{} {} {}", r.name.to_lowercase(), r.record_type(), r.data).to_lowercase()
+}
+
+fn set(rs: &[Record]) -> BTreeSet<String> {
+    rs.iter().map(key).collect()
+}
+
+fn ttls(rs: &[Record]) -> BTreeMap<String, u32> {
+    rs.iter().map(|r| (key(r), r.ttl)).collect()
+}
+
+/// Compares one answer pair; returns a description of every unexplained difference.
+fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut d = |what: String| diffs.push(format!("{q}: {what}"));
+    if ours.response_code != theirs.response_code {
+        d(format!("rcode {} vs NSD {}", ours.response_code, theirs.response_code));
+        return diffs;
+    }
+    if ours.authoritative != theirs.authoritative {
+        d(format!("AA {} vs NSD {}", ours.authoritative, theirs.authoritative));
+    }
+    if ours.truncation != theirs.truncation {
+        d(format!("TC {} vs NSD {}", ours.truncation, theirs.truncation));
+    }
+    if ours.recursion_available {
+        d("RA set".into());
+    }
+    if ours.truncation || theirs.truncation {
+        return diffs;
+    }
+    let (oa, ta) = (set(&ours.answers), set(&theirs.answers));
+    if qtype == RecordType::ANY {
+        // RFC 8482: any non-empty subset of the RRsets is a correct ANY answer.
+        if !oa.is_subset(&ta) || (oa.is_empty() != ta.is_empty()) {
+            d(format!("ANY answer {oa:?} not a subset of NSD {ta:?}"));
+        }
+    } else if oa != ta {
+        d(format!("answer {oa:?} vs NSD {ta:?}"));
+    }
+    let their_ttls = ttls(&theirs.answers);
+    for r in &ours.answers {
+        let Some(&t) = their_ttls.get(&key(r)) else { continue };
+        let balanced = matches!(r.record_type(), RecordType::A | RecordType::AAAA)
+            && ours.answers.iter().filter(|x| x.name == r.name && x.record_type() == r.record_type()).count() > 1;
+        let ok = r.ttl == t || (balanced && r.ttl == t.min(TTL_CAP));
+        if !ok {
+            d(format!("TTL of {} is {} vs NSD {t}", key(r), r.ttl));
+        }
+    }
+    let positive = !ours.answers.is_empty() && ours.response_code == ResponseCode::NoError;
+    for (name, o, t) in [
+        ("authority", &ours.authorities, &theirs.authorities),
+        ("additional", &ours.additionals, &theirs.additionals),
+    ] {
+        let (os, ts) = (set(o), set(t));
+        if os == ts {
+            if ttls(o) != ttls(t) && name == "authority" {
+                d(format!("{name} TTLs {:?} vs NSD {:?}", ttls(o), ttls(t)));
+            }
+            continue;
+        }
+        // NSD adds the zone's NS RRset (and its addresses) to positive answers; Knot
+        // does not. Both are correct (FACTS.md).
+        let extra: Vec<&String> = ts.difference(&os).collect();
+        let only_ns_and_glue = extra.iter().all(|k| {
+            let t = k.split(' ').nth(1).unwrap_or("");
+            t == "ns" || t == "a" || t == "aaaa"
+        });
+        if !(positive && os.is_subset(&ts) && only_ns_and_glue) {
+            d(format!("{name} {os:?} vs NSD {ts:?}"));
+        }
+    }
+    diffs
+}
+
+/// The corpus: every owner of interest crossed with the common types, plus names that
+/// exercise NXDOMAIN, wildcards, ENTs, delegations, CNAME chains, case and other zones.
+fn corpus() -> Vec<(String, RecordType)> {
+    let test = [
+        "example.test.", "www.example.test.", "api.example.test.", "mail.example.test.",
+        "ns1.example.test.", "ns2.example.test.", "blog.example.test.", "ftp.example.test.",
+        "_sip._tcp.example.test.", "x.apps.example.test.", "y.z.apps.example.test.",
+        "apps.example.test.", "*.apps.example.test.", "b.example.test.", "a.b.example.test.",
+        "c.a.b.example.test.", "sub.example.test.", "x.sub.example.test.",
+        "ns1.sub.example.test.", "nope.example.test.", "WwW.ExAmPlE.TeSt.",
+    ];
+    let net = [
+        "example.net.", "c1.example.net.", "c2.example.net.", "loop1.example.net.",
+        "dangle.example.net.", "away.example.net.", "tomx.example.net.", "q.wc.example.net.",
+        "exists.wc.example.net.", "deep.q.wc.example.net.", "q.wcn.example.net.",
+        "anything.example.net.", "d.example.net.", "c.d.example.net.", "b.c.d.example.net.",
+        "a.b.c.d.example.net.", "z.a.b.c.d.example.net.", "child.example.net.",
+        "www.child.example.net.", "ns.child.example.net.", "nods.example.net.",
+        "x.nods.example.net.", "sub.example.net.", "www.sub.example.net.",
+        "nx.sub.example.net.", "_ldap._tcp.example.net.", "srv2.example.net.",
+        "txt.example.net.", "mixed.example.net.", "ptr.example.net.", "naptr.example.net.",
+        "sshfp.example.net.", "tlsa.example.net.", "https.example.net.", "svc.example.net.",
+        "generic.example.net.", "ttls.example.net.", "many.example.net.", "gen3.example.net.",
+        "UPPER.example.net.", "mx.example.net.",
+    ];
+    let types = [
+        RecordType::A, RecordType::AAAA, RecordType::MX, RecordType::TXT, RecordType::NS,
+        RecordType::SOA, RecordType::CNAME, RecordType::DS,
+    ];
+    let mut out = Vec::new();
+    for n in test.iter().chain(net.iter()) {
+        for t in types {
+            out.push((n.to_string(), t));
+        }
+    }
+    for (n, t) in [
+        ("_sip._tcp.example.test.", RecordType::SRV),
+        ("_ldap._tcp.example.net.", RecordType::SRV),
+        ("example.test.", RecordType::CAA),
+        ("ptr.example.net.", RecordType::PTR),
+        ("naptr.example.net.", RecordType::NAPTR),
+        ("sshfp.example.net.", RecordType::SSHFP),
+        ("tlsa.example.net.", RecordType::TLSA),
+        ("https.example.net.", RecordType::HTTPS),
+        ("svc.example.net.", RecordType::SVCB),
+        ("generic.example.net.", RecordType::Unknown(65280)),
+        ("example.test.", RecordType::ANY),
+        ("www.example.test.", RecordType::ANY),
+        ("example.com.", RecordType::A),
+        ("net.", RecordType::SOA),
+        (".", RecordType::NS),
+        ("big.example.net.", RecordType::TXT),
+    ] {
+        out.push((n.to_string(), t));
+    }
+    out
+}
+
+#[test]
+fn rrdns_answers_like_nsd() {
+    let nsd = start_nsd();
+    let ours = start_rrdns();
+    let corpus = corpus();
+    assert!(corpus.len() >= 150, "corpus has {} queries", corpus.len());
+    let mut diffs = Vec::new();
+    for (name, t) in &corpus {
+        for edns in [Some(1232), None] {
+            let q = query_bytes(name, *t, edns);
+            let mine = udp_exchange(ours.addr, &q, Duration::from_secs(2)).expect("rrdns answers");
+            let theirs = udp_exchange(nsd.addr, &q, Duration::from_secs(2)).expect("NSD answers");
+            let (mine, theirs) = (Message::from_vec(&mine).unwrap(), Message::from_vec(&theirs).unwrap());
+            let label = format!("{name} {t} edns={edns:?}");
+            diffs.extend(compare(&label, &mine, &theirs, *t));
+        }
+    }
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}
+
+#[test]
+fn edns_and_opcode_edge_cases_match_nsd() {
+    let nsd = start_nsd();
+    let ours = start_rrdns();
+    // EDNS version 1 → BADVERS (RFC 6891 §6.1.3).
+    let mut m = query_message("www.example.test.", RecordType::A, Some(1232));
+    if let Some(e) = m.edns.as_mut() {
+        e.set_version(1);
+    }
+    let q = m.to_vec().unwrap();
+    let ra = udp_exchange(ours.addr, &q, Duration::from_secs(2)).unwrap();
+    let rb = udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap();
+    let a = Message::from_vec(&ra).unwrap();
+    let b = Message::from_vec(&rb).unwrap();
+    assert_eq!(a.response_code, b.response_code);
+    // hickory decodes the shared value 16 as BADSIG; on the wire it is BADVERS.
+    assert_eq!(u16::from(a.response_code), 16);
+    assert_eq!(a.edns.is_some(), b.edns.is_some());
+    // A small advertised size (below 512) is treated as 512 by both.
+    let q = query_bytes("many.example.net.", RecordType::A, Some(100));
+    let a = Message::from_vec(&udp_exchange(ours.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
+    let b = Message::from_vec(&udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
+    assert_eq!(a.truncation, b.truncation);
+}
