@@ -15,7 +15,10 @@ fn example() -> Server {
     let net = project_file("tests/fixtures/example.net.zone");
     Server::start(
         &config_for(
-            &[("example.test.", "example.test.zone"), ("example.net.", "example.net.zone")],
+            &[
+                ("example.test.", "example.test.zone"),
+                ("example.net.", "example.net.zone"),
+            ],
             "",
         ),
         &[("example.test.zone", &zone), ("example.net.zone", &net)],
@@ -37,17 +40,33 @@ fn dig_sees_a_weighted_shuffled_round_robin_with_capped_ttl() {
     assert!(out.contains("status: NOERROR"), "{out}");
     assert!(out.contains("flags: qr aa;"), "AA set, RA/RD not: {out}");
     // 192.0.2.10 is written twice in the zone: weight 2 in duplicate mode.
-    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("www.example.test.")).collect();
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("www.example.test."))
+        .collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert_eq!(lines.iter().filter(|l| l.ends_with("192.0.2.10")).count(), 2, "{out}");
-    assert!(lines.iter().all(|l| l.split_whitespace().nth(1) == Some("30")), "TTL capped at 30: {out}");
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with("192.0.2.10")).count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.split_whitespace().nth(1) == Some("30")),
+        "TTL capped at 30: {out}"
+    );
 }
 
 #[test]
 fn order_is_fresh_per_response_over_udp_and_tcp() {
     let s = example();
-    let udp: HashSet<Vec<String>> = (0..60).map(|_| addrs(&s.udp("www.example.test.", RecordType::A))).collect();
-    let tcp: HashSet<Vec<String>> = (0..60).map(|_| addrs(&s.tcp("www.example.test.", RecordType::A))).collect();
+    let udp: HashSet<Vec<String>> = (0..60)
+        .map(|_| addrs(&s.udp("www.example.test.", RecordType::A)))
+        .collect();
+    let tcp: HashSet<Vec<String>> = (0..60)
+        .map(|_| addrs(&s.tcp("www.example.test.", RecordType::A)))
+        .collect();
     assert!(udp.len() >= 4, "UDP orders seen: {udp:?}");
     assert!(tcp.len() >= 4, "TCP orders seen: {tcp:?}");
 }
@@ -72,7 +91,10 @@ fn other_zones_are_refused_and_recursion_is_never_offered() {
     assert!(!m.recursion_available && !m.authoritative);
     let out = s.dig(&["www.example.org", "+rec"]);
     assert!(out.contains("status: REFUSED"), "{out}");
-    assert!(out.contains("recursion requested but not available"), "{out}");
+    assert!(
+        out.contains("recursion requested but not available"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -94,7 +116,10 @@ fn question_case_is_echoed() {
 fn large_udp_answers_are_truncated_with_opt_kept_and_whole_over_tcp() {
     let s = example();
     let m = s.udp_edns("big.example.net.", RecordType::TXT, Some(4096));
-    assert!(m.truncation, "1232-byte cap applies even when 4096 is offered");
+    assert!(
+        m.truncation,
+        "1232-byte cap applies even when 4096 is offered"
+    );
     assert!(m.edns.is_some(), "OPT kept in truncated answer");
     assert!(m.answers.is_empty());
     let m = s.udp_edns("big.example.net.", RecordType::TXT, None);
@@ -132,8 +157,15 @@ fn tcp_pipelined_queries_are_all_answered_on_one_connection() {
     let s = example();
     let mut c = TcpStream::connect(s.addr).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let names = ["www.example.test.", "mail.example.test.", "nope.example.test."];
-    let qs: Vec<Vec<u8>> = names.iter().map(|n| query_bytes(n, RecordType::A, None)).collect();
+    let names = [
+        "www.example.test.",
+        "mail.example.test.",
+        "nope.example.test.",
+    ];
+    let qs: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| query_bytes(n, RecordType::A, None))
+        .collect();
     for q in &qs {
         write_framed(&mut c, q);
     }
@@ -154,7 +186,10 @@ fn ipv6_listener_answers_aaaa() {
         std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, s.port)),
         &["www.example.test", "AAAA"],
     );
-    assert!(out.contains("2001:db8::10") && out.contains("2001:db8::11"), "{out}");
+    assert!(
+        out.contains("2001:db8::10") && out.contains("2001:db8::11"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -162,10 +197,19 @@ fn referral_has_no_aa_ns_in_authority_and_glue() {
     let s = example();
     let out = s.dig(&["host.sub.example.test", "A", "+norec"]);
     assert!(out.contains("flags: qr;"), "AA clear on a referral: {out}");
-    assert!(out.contains("sub.example.test.\t300\tIN\tNS\tns1.sub.example.test."), "{out}");
-    assert!(out.contains("ns1.sub.example.test.\t300\tIN\tA\t192.0.2.100"), "{out}");
+    assert!(
+        out.contains("sub.example.test.\t300\tIN\tNS\tns1.sub.example.test."),
+        "{out}"
+    );
+    assert!(
+        out.contains("ns1.sub.example.test.\t300\tIN\tA\t192.0.2.100"),
+        "{out}"
+    );
     let out = s.dig(&["sub.example.test", "DS", "+norec"]);
-    assert!(out.contains("flags: qr aa;") && out.contains("IN\tDS\t12345"), "{out}");
+    assert!(
+        out.contains("flags: qr aa;") && out.contains("IN\tDS\t12345"),
+        "{out}"
+    );
 }
 
 #[test]

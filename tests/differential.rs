@@ -49,7 +49,7 @@ fn start_nsd() -> Nsd {
         conf.push_str(&format!("zone:\n  name: {name}\n  zonefile: {base}\n"));
     }
     std::fs::write(dir.path().join("nsd.conf"), conf).unwrap();
-    let child = Command::new("nsd")
+    let mut child = Command::new("nsd")
         .args(["-d", "-c"])
         .arg(dir.path().join("nsd.conf"))
         .stdout(Stdio::null())
@@ -60,9 +60,15 @@ fn start_nsd() -> Nsd {
     let q = query_bytes("example.test.", RecordType::SOA, None);
     for _ in 0..100 {
         if udp_exchange(addr, &q, Duration::from_millis(100)).is_some() {
-            return Nsd { child, addr, _dir: dir };
+            return Nsd {
+                child,
+                addr,
+                _dir: dir,
+            };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("NSD did not start");
 }
 
@@ -76,7 +82,10 @@ fn start_rrdns() -> Server {
         .zip(&files)
         .map(|((n, _), (f, _))| (*n, f.as_str()))
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     Server::start(&config_for(&zones, "defaults:\n  answers: 64\n"), &refs)
 }
 
@@ -98,14 +107,23 @@ fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<
     let mut diffs = Vec::new();
     let mut d = |what: String| diffs.push(format!("{q}: {what}"));
     if ours.response_code != theirs.response_code {
-        d(format!("rcode {} vs NSD {}", ours.response_code, theirs.response_code));
+        d(format!(
+            "rcode {} vs NSD {}",
+            ours.response_code, theirs.response_code
+        ));
         return diffs;
     }
     if ours.authoritative != theirs.authoritative {
-        d(format!("AA {} vs NSD {}", ours.authoritative, theirs.authoritative));
+        d(format!(
+            "AA {} vs NSD {}",
+            ours.authoritative, theirs.authoritative
+        ));
     }
     if ours.truncation != theirs.truncation {
-        d(format!("TC {} vs NSD {}", ours.truncation, theirs.truncation));
+        d(format!(
+            "TC {} vs NSD {}",
+            ours.truncation, theirs.truncation
+        ));
     }
     if ours.recursion_available {
         d("RA set".into());
@@ -124,9 +142,16 @@ fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<
     }
     let their_ttls = ttls(&theirs.answers);
     for r in &ours.answers {
-        let Some(&t) = their_ttls.get(&key(r)) else { continue };
+        let Some(&t) = their_ttls.get(&key(r)) else {
+            continue;
+        };
         let balanced = matches!(r.record_type(), RecordType::A | RecordType::AAAA)
-            && ours.answers.iter().filter(|x| x.name == r.name && x.record_type() == r.record_type()).count() > 1;
+            && ours
+                .answers
+                .iter()
+                .filter(|x| x.name == r.name && x.record_type() == r.record_type())
+                .count()
+                > 1;
         let ok = r.ttl == t || (balanced && r.ttl == t.min(TTL_CAP));
         if !ok {
             d(format!("TTL of {} is {} vs NSD {t}", key(r), r.ttl));
@@ -162,30 +187,80 @@ fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<
 /// exercise NXDOMAIN, wildcards, ENTs, delegations, CNAME chains, case and other zones.
 fn corpus() -> Vec<(String, RecordType)> {
     let test = [
-        "example.test.", "www.example.test.", "api.example.test.", "mail.example.test.",
-        "ns1.example.test.", "ns2.example.test.", "blog.example.test.", "ftp.example.test.",
-        "_sip._tcp.example.test.", "x.apps.example.test.", "y.z.apps.example.test.",
-        "apps.example.test.", "*.apps.example.test.", "b.example.test.", "a.b.example.test.",
-        "c.a.b.example.test.", "sub.example.test.", "x.sub.example.test.",
-        "ns1.sub.example.test.", "nope.example.test.", "WwW.ExAmPlE.TeSt.",
+        "example.test.",
+        "www.example.test.",
+        "api.example.test.",
+        "mail.example.test.",
+        "ns1.example.test.",
+        "ns2.example.test.",
+        "blog.example.test.",
+        "ftp.example.test.",
+        "_sip._tcp.example.test.",
+        "x.apps.example.test.",
+        "y.z.apps.example.test.",
+        "apps.example.test.",
+        "*.apps.example.test.",
+        "b.example.test.",
+        "a.b.example.test.",
+        "c.a.b.example.test.",
+        "sub.example.test.",
+        "x.sub.example.test.",
+        "ns1.sub.example.test.",
+        "nope.example.test.",
+        "WwW.ExAmPlE.TeSt.",
     ];
     let net = [
-        "example.net.", "c1.example.net.", "c2.example.net.", "loop1.example.net.",
-        "dangle.example.net.", "away.example.net.", "tomx.example.net.", "q.wc.example.net.",
-        "exists.wc.example.net.", "deep.q.wc.example.net.", "q.wcn.example.net.",
-        "anything.example.net.", "d.example.net.", "c.d.example.net.", "b.c.d.example.net.",
-        "a.b.c.d.example.net.", "z.a.b.c.d.example.net.", "child.example.net.",
-        "www.child.example.net.", "ns.child.example.net.", "nods.example.net.",
-        "x.nods.example.net.", "sub.example.net.", "www.sub.example.net.",
-        "nx.sub.example.net.", "_ldap._tcp.example.net.", "srv2.example.net.",
-        "txt.example.net.", "mixed.example.net.", "ptr.example.net.", "naptr.example.net.",
-        "sshfp.example.net.", "tlsa.example.net.", "https.example.net.", "svc.example.net.",
-        "generic.example.net.", "ttls.example.net.", "many.example.net.", "gen3.example.net.",
-        "UPPER.example.net.", "mx.example.net.",
+        "example.net.",
+        "c1.example.net.",
+        "c2.example.net.",
+        "loop1.example.net.",
+        "dangle.example.net.",
+        "away.example.net.",
+        "tomx.example.net.",
+        "q.wc.example.net.",
+        "exists.wc.example.net.",
+        "deep.q.wc.example.net.",
+        "q.wcn.example.net.",
+        "anything.example.net.",
+        "d.example.net.",
+        "c.d.example.net.",
+        "b.c.d.example.net.",
+        "a.b.c.d.example.net.",
+        "z.a.b.c.d.example.net.",
+        "child.example.net.",
+        "www.child.example.net.",
+        "ns.child.example.net.",
+        "nods.example.net.",
+        "x.nods.example.net.",
+        "sub.example.net.",
+        "www.sub.example.net.",
+        "nx.sub.example.net.",
+        "_ldap._tcp.example.net.",
+        "srv2.example.net.",
+        "txt.example.net.",
+        "mixed.example.net.",
+        "ptr.example.net.",
+        "naptr.example.net.",
+        "sshfp.example.net.",
+        "tlsa.example.net.",
+        "https.example.net.",
+        "svc.example.net.",
+        "generic.example.net.",
+        "ttls.example.net.",
+        "many.example.net.",
+        "gen3.example.net.",
+        "UPPER.example.net.",
+        "mx.example.net.",
     ];
     let types = [
-        RecordType::A, RecordType::AAAA, RecordType::MX, RecordType::TXT, RecordType::NS,
-        RecordType::SOA, RecordType::CNAME, RecordType::DS,
+        RecordType::A,
+        RecordType::AAAA,
+        RecordType::MX,
+        RecordType::TXT,
+        RecordType::NS,
+        RecordType::SOA,
+        RecordType::CNAME,
+        RecordType::DS,
     ];
     let mut out = Vec::new();
     for n in test.iter().chain(net.iter()) {
@@ -228,12 +303,20 @@ fn rrdns_answers_like_nsd() {
             let q = query_bytes(name, *t, edns);
             let mine = udp_exchange(ours.addr, &q, Duration::from_secs(2)).expect("rrdns answers");
             let theirs = udp_exchange(nsd.addr, &q, Duration::from_secs(2)).expect("NSD answers");
-            let (mine, theirs) = (Message::from_vec(&mine).unwrap(), Message::from_vec(&theirs).unwrap());
+            let (mine, theirs) = (
+                Message::from_vec(&mine).unwrap(),
+                Message::from_vec(&theirs).unwrap(),
+            );
             let label = format!("{name} {t} edns={edns:?}");
             diffs.extend(compare(&label, &mine, &theirs, *t));
         }
     }
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 #[test]
@@ -256,7 +339,9 @@ fn edns_and_opcode_edge_cases_match_nsd() {
     assert_eq!(a.edns.is_some(), b.edns.is_some());
     // A small advertised size (below 512) is treated as 512 by both.
     let q = query_bytes("many.example.net.", RecordType::A, Some(100));
-    let a = Message::from_vec(&udp_exchange(ours.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
-    let b = Message::from_vec(&udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
+    let a =
+        Message::from_vec(&udp_exchange(ours.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
+    let b =
+        Message::from_vec(&udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
     assert_eq!(a.truncation, b.truncation);
 }

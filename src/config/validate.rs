@@ -130,6 +130,12 @@ impl Validator {
             Some(d) => self.policy(line_of(&d), &d.value, None, Policy::default()),
             None => Policy::default(),
         };
+        if zones.is_empty() {
+            self.err(
+                1,
+                "no zones configured: add at least one entry under 'zones'",
+            );
+        }
         let zones = zones.iter().filter_map(|z| self.zone(z, &keys)).collect();
         let pools = pools
             .into_iter()
@@ -511,10 +517,10 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_line() {
-        let e = p("listen: [\"nope\"]\ndefaults:\n  weighting: heavy\npools:\n  www.example.test.:\n    check: missing\n").unwrap_err();
+        let e = p("zones: [{ name: a., file: a }]\nlisten: [\"nope\"]\ndefaults:\n  weighting: heavy\npools:\n  www.example.test.:\n    check: missing\n").unwrap_err();
         let lines: Vec<usize> = e.iter().map(|x| x.line).collect();
         assert_eq!(e.len(), 3, "{e:?}");
-        assert!(lines.contains(&1) && lines.contains(&3), "{e:?}");
+        assert!(lines.contains(&2) && lines.contains(&4), "{e:?}");
         assert!(e.iter().all(|x| x.file == "c.yaml"));
     }
 
@@ -527,7 +533,7 @@ mod tests {
 
     #[test]
     fn pool_settings_override_defaults() {
-        let c = p("defaults: { ttl: 10 }\npools:\n  www.example.test.:\n    weights: { \"192.0.2.1\": 3 }\n    weighting: order\n    answers: 2\n    all_down: servfail\n").unwrap();
+        let c = p("zones: [{ name: a., file: a }]\ndefaults: { ttl: 10 }\npools:\n  www.example.test.:\n    weights: { \"192.0.2.1\": 3 }\n    weighting: order\n    answers: 2\n    all_down: servfail\n").unwrap();
         let pool = &c.pools[0];
         assert_eq!(pool.policy.ttl, 10);
         assert_eq!(pool.policy.answers, 2);

@@ -58,7 +58,23 @@ impl Engine {
     /// Answers one request. Returns `None` when the request must be dropped (too short to
     /// carry a header, or itself a response).
     pub fn handle(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
-        if req.len() < 12 || req[2] & 0x80 != 0 {
+        if req.len() < 12 {
+            return None;
+        }
+        // Defence in depth: a bug must cost one SERVFAIL, not a socket task.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.handle_inner(req, transport)
+        })) {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!("internal error while answering a query; sent SERVFAIL");
+                Some(servfail(req))
+            }
+        }
+    }
+
+    fn handle_inner(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
+        if req[2] & 0x80 != 0 {
             return None;
         }
         let msg = match Message::from_vec(req) {
@@ -225,11 +241,19 @@ fn chaos(q: &Query, resp: &mut Message) {
 /// FORMERR for a request whose header is readable but whose body is not (RFC 1035
 /// §4.1.1): the header with ID, opcode and RD echoed, no sections.
 fn formerr(req: &[u8]) -> Vec<u8> {
+    header_only(req, ResponseCode::FormErr)
+}
+
+fn servfail(req: &[u8]) -> Vec<u8> {
+    header_only(req, ResponseCode::ServFail)
+}
+
+fn header_only(req: &[u8], rcode: ResponseCode) -> Vec<u8> {
     let id = u16::from_be_bytes([req[0], req[1]]);
     let op = OpCode::from_u8((req[2] >> 3) & 0x0f);
     let mut m = Message::new(id, MessageType::Response, op);
     m.metadata.recursion_desired = req[2] & 0x01 != 0;
-    m.metadata.response_code = ResponseCode::FormErr;
+    m.metadata.response_code = rcode;
     m.to_vec().unwrap_or_default()
 }
 

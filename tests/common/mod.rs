@@ -152,7 +152,11 @@ pub fn query_bytes(name: &str, t: RecordType, edns: Option<u16>) -> Vec<u8> {
 
 /// One UDP request/response; `None` on timeout.
 pub fn udp_exchange(addr: SocketAddr, q: &[u8], timeout: Duration) -> Option<Vec<u8>> {
-    let bind = if addr.is_ipv4() { "127.0.0.1:0" } else { "[::1]:0" };
+    let bind = if addr.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    };
     let s = UdpSocket::bind(bind).unwrap();
     s.set_read_timeout(Some(timeout)).unwrap();
     s.send_to(q, addr).ok()?;

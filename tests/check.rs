@@ -1,0 +1,144 @@
+//! `rrdns check`: a summary line per zone on success; every problem as FILE:LINE on failure.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn check(dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(["check", "-c"])
+        .arg(dir.join("rrdns.yaml"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (n, c) in files {
+        std::fs::write(dir.join(n), c).unwrap();
+    }
+}
+
+#[test]
+fn good_configuration_prints_a_summary_per_zone_and_warns_once_per_duplicate() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: example.test.zone\n  - name: example.net.\n    file: net.zone\npools:\n  api.example.test.:\n    weights: { \"192.0.2.20\": 3 }\n";
+    write(
+        d.path(),
+        &[
+            ("rrdns.yaml", cfg),
+            (
+                "example.test.zone",
+                &project_file("zones/example.test.zone"),
+            ),
+            ("net.zone", &project_file("tests/fixtures/example.net.zone")),
+        ],
+    );
+    let (code, out, err) = check(d.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("example.test. serial 2026112701 records 36 pools api.example.test.\n"),
+        "{out}"
+    );
+    assert!(out.contains("example.net. serial 42 records"), "{out}");
+    let dup: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("duplicate record"))
+        .collect();
+    assert_eq!(dup.len(), 1, "{err}");
+    assert!(dup[0].contains("example.test.zone:29: warning:"), "{err}");
+}
+
+#[test]
+fn every_problem_is_reported_with_file_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    let zone = "$TTL 300\n\
+@ SOA ns hostmaster 1 3600 900 604800 60\n\
+@ NS ns\n\
+ns A 192.0.2.1\n\
+bad A 192.0.2\n\
+alias CNAME ns\n\
+alias A 192.0.2.2\n\
+www.example.org. A 192.0.2.3\n\
+odd FOO bar\n\
+$INCLUDE inc.zone\n";
+    let inc = "ok A 192.0.2.9\nnotype 300 IN\n";
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\ndefaults:\n  weighting: heavy\n";
+    write(
+        d.path(),
+        &[("rrdns.yaml", cfg), ("z.zone", zone), ("inc.zone", inc)],
+    );
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    let z = d.path().join("z.zone").display().to_string();
+    let i = d.path().join("inc.zone").display().to_string();
+    let y = d.path().join("rrdns.yaml").display().to_string();
+    for expected in [
+        format!("{z}:5: bad A data"),
+        format!("{z}:7: CNAME and other data at alias.example.test."),
+        format!("{z}:8: www.example.org. is outside the zone example.test."),
+        format!("{z}:9: unknown record type 'FOO'"),
+        format!("{i}:2: record has no type"),
+        format!("{y}:5: weighting 'heavy' is not one of duplicate, order, sample"),
+    ] {
+        assert!(err.contains(&expected), "missing '{expected}' in:\n{err}");
+    }
+}
+
+#[test]
+fn a_zone_without_soa_or_ns_is_rejected() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[
+            (
+                "rrdns.yaml",
+                "zones:\n  - name: example.test.\n    file: z.zone\n",
+            ),
+            ("z.zone", "$TTL 60\nwww A 192.0.2.1\n"),
+        ],
+    );
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("z.zone:2: zone example.test. has no SOA record"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pools_must_name_existing_addresses() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\npools:\n  nothere.example.test.:\n    ttl: 5\n  www.example.test.:\n    weights: { \"192.0.2.99\": 2 }\n";
+    write(
+        d.path(),
+        &[
+            ("rrdns.yaml", cfg),
+            ("z.zone", &project_file("zones/example.test.zone")),
+        ],
+    );
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("pool nothere.example.test.: no A or AAAA records"),
+        "{err}"
+    );
+    assert!(err.contains("weight given for 192.0.2.99"), "{err}");
+}
+
+#[test]
+fn unknown_configuration_keys_name_their_line() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), &[("rrdns.yaml", "zones: []\nlisten_on: x\n")]);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("rrdns.yaml:2:") && err.contains("listen_on"),
+        "{err}"
+    );
+}
