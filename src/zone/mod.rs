@@ -84,8 +84,24 @@ pub struct Zone {
 impl Zone {
     /// Loads and validates a zone from a master file.
     pub fn load(origin: &Name, path: &Path) -> Result<Zone, Vec<Problem>> {
-        let (records, mut problems) = master::read_master(path, origin);
-        match Zone::build(origin, records, &path.display().to_string()) {
+        let (records, problems) = master::read_master(path, origin);
+        Zone::build_checked(origin, records, problems, &path.display().to_string())
+    }
+
+    /// Loads and validates a zone from master-file text; `file` names it in errors.
+    pub fn from_text(origin: &Name, text: &str, file: &str) -> Result<Zone, Vec<Problem>> {
+        let (records, problems) = master::read_master_str(text, file, origin);
+        Zone::build_checked(origin, records, problems, file)
+    }
+
+    /// Builds the zone and reports read problems and build problems together.
+    fn build_checked(
+        origin: &Name,
+        records: Vec<SourceRecord>,
+        mut problems: Vec<Problem>,
+        file: &str,
+    ) -> Result<Zone, Vec<Problem>> {
+        match Zone::build(origin, records, file) {
             Ok(z) if problems.is_empty() => Ok(z),
             Ok(_) => Err(problems),
             Err(mut more) => {

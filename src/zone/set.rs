@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::{Problem, Zone, labels, master};
+use super::{Problem, Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
 
@@ -27,16 +27,7 @@ impl ZoneSet {
             let loaded = match &zc.source {
                 ZoneSource::File(path) => Zone::load(&zc.name, path),
                 ZoneSource::Embedded(text) => {
-                    let file = format!("<embedded>/{}zone", zc.name);
-                    let (records, mut ps) = master::read_master_str(text, &file, &zc.name);
-                    match Zone::build(&zc.name, records, &file) {
-                        Ok(z) if ps.is_empty() => Ok(z),
-                        Ok(_) => Err(ps),
-                        Err(mut more) => {
-                            ps.append(&mut more);
-                            Err(ps)
-                        }
-                    }
+                    Zone::from_text(&zc.name, text, &format!("<embedded>/{}zone", zc.name))
                 }
             };
             match loaded {
