@@ -5,14 +5,19 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use crate::admin::{self, Admin};
 use crate::config::{self, Config, ZoneSource};
 use crate::dns::{Engine, tcp, udp};
+use crate::health::check::Checker;
+use crate::health::prober::{ProbeFn, Target};
+use crate::health::{Drains, Prober};
 use crate::zone::{Problem, ZoneSet};
 
 /// How long shutdown waits for in-flight TCP answers.
@@ -41,12 +46,15 @@ fn load_config(path: Option<&Path>) -> (Option<Config>, Vec<Problem>) {
 }
 
 /// Loads configuration and zones, or every problem found.
-fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
+fn load_all(
+    path: Option<&Path>,
+    previous: Option<&ZoneSet>,
+) -> Result<(Config, ZoneSet), Vec<Problem>> {
     let (cfg, mut problems) = load_config(path);
     let Some(cfg) = cfg else {
         return Err(problems);
     };
-    match ZoneSet::build(&cfg) {
+    match ZoneSet::build(&cfg, previous) {
         Ok(zones) if problems.is_empty() => Ok((cfg, zones)),
         Ok(_) => Err(problems),
         Err(mut more) => {
@@ -59,14 +67,6 @@ fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
 /// Features configured but not provided by this version: said out loud, never silent.
 fn unsupported(cfg: &Config) -> Vec<String> {
     let mut out = Vec::new();
-    if cfg.admin.is_some() {
-        out.push(
-            "admin HTTP (status page, metrics) is not implemented yet; 'admin' is ignored".into(),
-        );
-    }
-    if cfg.pools.iter().any(|p| p.check.is_some()) {
-        out.push("health checks are not implemented yet; every address is treated as up".into());
-    }
     if !cfg.transfer.allow.is_empty() || !cfg.transfer.notify.is_empty() {
         out.push("zone transfers out are not implemented yet; AXFR/IXFR are refused".into());
     }
@@ -77,7 +77,7 @@ fn unsupported(cfg: &Config) -> Vec<String> {
 pub fn check(path: Option<&Path>) -> ExitCode {
     let (cfg, mut problems) = load_config(path);
     let zones = match &cfg {
-        Some(cfg) => match ZoneSet::build(cfg) {
+        Some(cfg) => match ZoneSet::build(cfg, None) {
             Ok(z) => Some(z),
             Err(mut more) => {
                 problems.append(&mut more);
@@ -121,7 +121,7 @@ pub fn check(path: Option<&Path>) -> ExitCode {
 
 /// `rrdns serve`: runs until SIGTERM/SIGINT.
 pub fn serve(path: Option<&Path>) -> ExitCode {
-    let (cfg, zones) = match load_all(path) {
+    let (cfg, zones) = match load_all(path, None) {
         Ok(x) => x,
         Err(problems) => {
             for p in &problems {
@@ -150,6 +150,78 @@ pub fn serve(path: Option<&Path>) -> ExitCode {
     }
 }
 
+/// Every (check, address) to probe: the addresses of every pool that names a check.
+fn targets(cfg: &Config, zones: &ZoneSet) -> Vec<Target> {
+    let mut out = Vec::new();
+    for (_, plan) in zones.plans() {
+        let Some((check, _)) = &plan.check else {
+            continue;
+        };
+        let Some(c) = cfg.checks.get(&**check) else {
+            continue;
+        };
+        for addr in &plan.addrs {
+            out.push(Target {
+                check: check.clone(),
+                cfg: c.clone(),
+                addr: *addr,
+            });
+        }
+    }
+    out
+}
+
+fn start_prober(
+    cfg: &Config,
+    engine: &Arc<Engine>,
+    tracker: &TaskTracker,
+) -> anyhow::Result<Arc<Prober>> {
+    let drains = Drains::load(&cfg.state_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let checker = Arc::new(Checker::new().map_err(|e| anyhow::anyhow!(e))?);
+    let probe: ProbeFn = Arc::new(move |c, addr| {
+        let checker = checker.clone();
+        Box::pin(async move { checker.probe(&c, addr).await })
+    });
+    let e = engine.clone();
+    let prober = Prober::new(
+        probe,
+        drains,
+        Box::new(move |s| e.set_health(s)),
+        tracker.clone(),
+    );
+    prober.reconfigure(targets(cfg, &engine.zones()));
+    Ok(prober)
+}
+
+async fn start_admin(
+    cfg: &Config,
+    engine: &Arc<Engine>,
+    prober: &Arc<Prober>,
+    stop: &CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<()> {
+    let Some(addr) = cfg.admin else { return Ok(()) };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to bind admin HTTP {addr}: {e}"))?;
+    info!("admin HTTP on http://{}", listener.local_addr()?);
+    let admin = Arc::new(Admin {
+        engine: engine.clone(),
+        prober: prober.clone(),
+        token: cfg.admin_token.clone(),
+        started: std::time::Instant::now(),
+    });
+    let stop = stop.clone();
+    tracker.spawn(async move {
+        let serve = axum::serve(listener, admin::router(admin))
+            .with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(e) = serve.await {
+            error!("admin HTTP stopped: {e}");
+        }
+    });
+    Ok(())
+}
+
 async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> anyhow::Result<()> {
     for w in unsupported(&cfg) {
         warn!("{w}");
@@ -158,21 +230,24 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
     let engine = Arc::new(Engine::new(zones));
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
+    let prober = start_prober(&cfg, &engine, &tracker)?;
     let bound = bind_all(&cfg.listen, &engine, &stop, &tracker)?;
     for a in &bound {
         info!("listening on {a} (udp, tcp)");
     }
+    start_admin(&cfg, &engine, &prober, &stop, &tracker).await?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
-            _ = hup.recv() => reload(path.as_deref(), &cfg, &engine).await,
+            _ = hup.recv() => reload(path.as_deref(), &cfg, &engine, &prober).await,
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
     info!("shutting down");
+    prober.stop();
     stop.cancel();
     tracker.close();
     if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
@@ -215,29 +290,49 @@ fn bind_all(
 }
 
 /// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
-async fn reload(path: Option<&Path>, current: &Config, engine: &Arc<Engine>) {
+async fn reload(path: Option<&Path>, current: &Config, engine: &Arc<Engine>, prober: &Arc<Prober>) {
     info!("reloading configuration and zones");
     let owned = path.map(Path::to_path_buf);
-    let built = tokio::task::spawn_blocking(move || load_all(owned.as_deref())).await;
+    let previous = engine.zones();
+    let built =
+        tokio::task::spawn_blocking(move || load_all(owned.as_deref(), Some(&previous))).await;
+    let counters = &engine.counters;
     match built {
         Ok(Ok((cfg, zones))) => {
-            if cfg.listen != current.listen {
-                warn!("listen addresses changed; they take effect after a restart");
+            let fixed = |c: &Config| {
+                (
+                    c.listen.clone(),
+                    c.admin,
+                    c.admin_token.clone(),
+                    c.state_dir.clone(),
+                )
+            };
+            if fixed(&cfg) != fixed(current) {
+                warn!(
+                    "listen, admin, admin_token or state_dir changed; they take effect after a restart"
+                );
             }
             log_zones(&zones);
+            let targets = targets(&cfg, &zones);
             engine.set_zones(zones);
+            prober.reconfigure(targets);
+            counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
             info!("reload done");
         }
         Ok(Err(problems)) => {
             for p in &problems {
                 error!("{p}");
             }
+            counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
             error!(
                 "reload failed with {} problem(s); still serving the previous zones",
                 problems.len()
             );
         }
-        Err(e) => error!("reload failed: {e}; still serving the previous zones"),
+        Err(e) => {
+            counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
+            error!("reload failed: {e}; still serving the previous zones");
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 //! them, and [`balance`] decides which addresses each answer carries, in which order,
 //! according to weights and [`health`]. [`app`] wires it together and reloads on SIGHUP.
 
+pub mod admin;
 pub mod app;
 pub mod balance;
 pub mod cli;
 pub mod config;
 pub mod dns;
 pub mod health;
+pub mod metrics;
 pub mod zone;

@@ -6,6 +6,8 @@
 //! [`HealthView`]; nothing here knows how health is measured.
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use hickory_proto::rr::Name;
 
@@ -54,7 +56,7 @@ impl Default for Policy {
 }
 
 /// A balanced RRset, prepared at load: addresses, weights and policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Plan {
     /// The pool (owner name) this plan belongs to, when configured under `pools`.
     pub pool: Option<Name>,
@@ -62,12 +64,18 @@ pub struct Plan {
     /// Weight per address (≥ 1): configured weight plus one per extra copy in the zone.
     pub weights: Vec<u32>,
     pub policy: Policy,
+    /// The health check of the pool, if any: its name and its interval in whole seconds
+    /// (the TTL cap while any address is out, so caches come back quickly).
+    pub check: Option<(Arc<str>, u32)>,
+    /// How often each address was served first (the status page's "served share").
+    pub served: Vec<AtomicU64>,
 }
 
 /// Read access to health and drain state. Implemented by the health layer.
 pub trait HealthView {
-    /// True when the address may be served (healthy and not drained).
-    fn serving(&self, addr: &IpAddr) -> bool;
+    /// True when the address may be served: not drained, and healthy under `check` (an
+    /// address without a check is healthy).
+    fn serving(&self, check: Option<&str>, addr: &IpAddr) -> bool;
 }
 
 /// The view used when no health checks run: every address is up.
@@ -75,7 +83,7 @@ pub trait HealthView {
 pub struct AllUp;
 
 impl HealthView for AllUp {
-    fn serving(&self, _: &IpAddr) -> bool {
+    fn serving(&self, _: Option<&str>, _: &IpAddr) -> bool {
         true
     }
 }
@@ -83,8 +91,13 @@ impl HealthView for AllUp {
 /// The result of balancing one RRset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Serve these address positions (into `Plan::addrs`), in this order.
-    Serve { picks: Vec<usize>, all_down: bool },
+    /// Serve these address positions (into `Plan::addrs`), in this order. `degraded`:
+    /// some address is out (down or drained); `all_down`: every one is, served anyway.
+    Serve {
+        picks: Vec<usize>,
+        degraded: bool,
+        all_down: bool,
+    },
     /// Every address is down and the policy says NODATA.
     NoData,
     /// Every address is down and the policy says SERVFAIL.
@@ -115,9 +128,11 @@ impl Random for ThreadRandom {
 
 /// Chooses the addresses to serve for one response.
 pub fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Selection {
+    let check = plan.check.as_ref().map(|(c, _)| &**c);
     let mut live: Vec<usize> = (0..plan.addrs.len())
-        .filter(|&i| health.serving(&plan.addrs[i]))
+        .filter(|&i| health.serving(check, &plan.addrs[i]))
         .collect();
+    let degraded = live.len() < plan.addrs.len();
     let all_down = live.is_empty();
     if all_down {
         match plan.policy.all_down {
@@ -135,7 +150,11 @@ pub fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Sel
             p
         }
     };
-    Selection::Serve { picks, all_down }
+    Selection::Serve {
+        picks,
+        degraded,
+        all_down,
+    }
 }
 
 /// Every address `weight` times in a uniformly random order, first `cap` kept.
@@ -188,12 +207,14 @@ mod tests {
                 answers,
                 ..Policy::default()
             },
+            check: None,
+            served: weights.iter().map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
     struct Down(HashSet<IpAddr>);
     impl HealthView for Down {
-        fn serving(&self, a: &IpAddr) -> bool {
+        fn serving(&self, _: Option<&str>, a: &IpAddr) -> bool {
             !self.0.contains(a)
         }
     }
@@ -268,8 +289,12 @@ mod tests {
         let mut p = plan(&[1, 1], Weighting::Order, 8);
         let down = Down(p.addrs.iter().copied().collect());
         match select(&p, &down, &mut ThreadRandom) {
-            Selection::Serve { picks, all_down } => {
-                assert!(all_down);
+            Selection::Serve {
+                picks,
+                all_down,
+                degraded,
+            } => {
+                assert!(all_down && degraded);
                 assert_eq!(picks.len(), 2);
             }
             other => panic!("{other:?}"),

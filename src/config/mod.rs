@@ -75,8 +75,8 @@ pub enum CheckKind {
     Tcp,
 }
 
-/// A health check definition (probing arrives with the health layer).
-#[derive(Debug, Clone)]
+/// A health check definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckConfig {
     pub kind: CheckKind,
     pub port: u16,

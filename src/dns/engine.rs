@@ -9,11 +9,13 @@ use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode}
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
-use crate::zone::ZoneSet;
+use crate::metrics::{QueryCounters, ServerCounters};
 use crate::zone::lookup::{Kind, Piece, resolve};
+use crate::zone::{Zone, ZoneSet};
 
 /// Our EDNS UDP payload size and the cap on any UDP answer (DNS Flag Day 2020).
 pub const MAX_UDP_PAYLOAD: u16 = 1232;
@@ -31,6 +33,7 @@ pub enum Transport {
 pub struct Engine {
     zones: ArcSwap<ZoneSet>,
     health: ArcSwap<Snapshot>,
+    pub counters: ServerCounters,
 }
 
 impl Engine {
@@ -38,6 +41,7 @@ impl Engine {
         Engine {
             zones: ArcSwap::from_pointee(zones),
             health: ArcSwap::from_pointee(Snapshot::default()),
+            counters: ServerCounters::default(),
         }
     }
 
@@ -53,6 +57,10 @@ impl Engine {
 
     pub fn zones(&self) -> Arc<ZoneSet> {
         self.zones.load_full()
+    }
+
+    pub fn health(&self) -> Arc<Snapshot> {
+        self.health.load_full()
     }
 
     /// Answers one request. Returns `None` when the request must be dropped (too short to
@@ -79,13 +87,35 @@ impl Engine {
         }
         let msg = match Message::from_vec(req) {
             Ok(m) => m,
-            Err(_) => return Some(formerr(req)),
+            Err(_) => {
+                self.counters
+                    .no_zone
+                    .count(RecordType::Unknown(0), ResponseCode::FormErr);
+                return Some(formerr(req));
+            }
         };
-        let resp = self.respond(&msg, transport);
-        encode(&resp, &msg, transport)
+        let (resp, counters) = self.respond(&msg, transport);
+        let qtype = msg
+            .queries
+            .first()
+            .map_or(RecordType::Unknown(0), |q| q.query_type);
+        counters
+            .as_deref()
+            .unwrap_or(&self.counters.no_zone)
+            .count(qtype, resp.response_code);
+        let bytes = encode(&resp, &msg, transport)?;
+        if bytes.len() > 2 && bytes[2] & 0x02 != 0 {
+            self.counters.truncated.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(bytes)
     }
 
-    fn respond(&self, req: &Message, transport: Transport) -> Message {
+    /// Builds the response; also returns the counters of the zone that answered.
+    fn respond(
+        &self,
+        req: &Message,
+        transport: Transport,
+    ) -> (Message, Option<Arc<QueryCounters>>) {
         let mut resp = Message::new(req.id, MessageType::Response, req.op_code);
         resp.metadata.recursion_desired = req.recursion_desired;
         resp.metadata.checking_disabled = req.checking_disabled;
@@ -95,17 +125,18 @@ impl Engine {
             // RFC 6891 §6.1.3: an unknown EDNS version gets BADVERS and nothing else.
             if e.version() > 0 {
                 resp.metadata.response_code = ResponseCode::BADVERS;
-                return resp;
+                return (resp, None);
             }
         }
         if req.op_code != OpCode::Query {
             resp.metadata.response_code = ResponseCode::NotImp;
-            return resp;
+            return (resp, None);
         }
         let [q] = req.queries.as_slice() else {
             resp.metadata.response_code = ResponseCode::FormErr;
-            return resp;
+            return (resp, None);
         };
+        let mut counters = None;
         match (q.query_class, q.query_type) {
             (DNSClass::CH, _) => chaos(q, &mut resp),
             (DNSClass::IN, RecordType::AXFR | RecordType::IXFR) => {
@@ -115,18 +146,29 @@ impl Engine {
             (DNSClass::IN, RecordType::OPT) => {
                 resp.metadata.response_code = ResponseCode::FormErr;
             }
-            (DNSClass::IN, _) => self.answer(q, transport, &mut resp),
+            (DNSClass::IN, _) => counters = self.answer(q, transport, &mut resp),
             _ => resp.metadata.response_code = ResponseCode::Refused,
         }
-        resp
+        (resp, counters)
     }
 
-    fn answer(&self, q: &Query, transport: Transport, resp: &mut Message) {
+    fn answer(
+        &self,
+        q: &Query,
+        transport: Transport,
+        resp: &mut Message,
+    ) -> Option<Arc<QueryCounters>> {
         let zones = self.zones.load();
         let Some(zone) = zones.find_for(&q.name, q.query_type) else {
             resp.metadata.response_code = ResponseCode::Refused;
-            return;
+            return None;
         };
+        let counters = zone.counters.clone();
+        self.fill(zone, q, transport, resp);
+        Some(counters)
+    }
+
+    fn fill(&self, zone: &Zone, q: &Query, transport: Transport, resp: &mut Message) {
         let health = self.health.load();
         let res = resolve(zone, &q.name, q.query_type, transport == Transport::Tcp);
         resp.metadata.authoritative = res.kind != Kind::Referral;
@@ -195,9 +237,19 @@ impl Writer<'_> {
                 }));
                 continue;
             };
-            let ttl = set.ttl.min(plan.policy.ttl);
             match balance::select(plan, self.health, &mut ThreadRandom) {
-                Selection::Serve { picks, .. } => {
+                Selection::Serve {
+                    picks, degraded, ..
+                } => {
+                    let mut ttl = set.ttl.min(plan.policy.ttl);
+                    if let (true, Some((_, interval))) = (degraded, &plan.check) {
+                        // While an address is out, keep caches short so that it returns
+                        // to clients soon after it recovers.
+                        ttl = ttl.min(*interval);
+                    }
+                    if let (true, Some(&first)) = (in_answer, picks.first()) {
+                        plan.served[first].fetch_add(1, Ordering::Relaxed);
+                    }
                     out.extend(picks.into_iter().map(|i| {
                         let mut r = set.records[i].clone();
                         r.name = p.owner.clone();

@@ -1,23 +1,62 @@
-//! Health state as the query path sees it: an immutable snapshot of the addresses that
-//! must not be served (down or drained).
+//! Health: probing backends and taking failed or drained addresses out of answers.
 //!
-//! The snapshot is what plugs into [`crate::balance::select`]. Until probing runs, the
-//! snapshot is empty and every address is served.
+//! Three pieces, after pingora's health checks: [`check`] says how to probe, [`state`]
+//! what results mean (rise/fall), [`prober`] when to probe. The query path sees only a
+//! [`Snapshot`], rebuilt on every transition or drain change and swapped in whole.
 
-use std::collections::HashSet;
+pub mod check;
+pub mod drain;
+pub mod prober;
+pub mod state;
+
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::balance::HealthView;
 
-/// Addresses currently taken out of answers.
+pub use drain::Drains;
+pub use prober::Prober;
+
+/// What the query path needs to know: drained addresses, and the addresses each check
+/// finds down.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    pub unavailable: HashSet<IpAddr>,
+    pub drained: HashSet<IpAddr>,
+    pub down: HashMap<Arc<str>, HashSet<IpAddr>>,
 }
 
 impl HealthView for Snapshot {
-    fn serving(&self, addr: &IpAddr) -> bool {
-        // The common case (nothing down) costs no hashing.
-        self.unavailable.is_empty() || !self.unavailable.contains(addr)
+    fn serving(&self, check: Option<&str>, addr: &IpAddr) -> bool {
+        // The common case (nothing down, nothing drained) costs no hashing.
+        if self.drained.is_empty() && self.down.is_empty() {
+            return true;
+        }
+        if self.drained.contains(addr) {
+            return false;
+        }
+        match check.and_then(|c| self.down.get(c)) {
+            Some(down) => !down.contains(addr),
+            None => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drained_and_down_addresses_are_not_served() {
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let mut s = Snapshot::default();
+        assert!(s.serving(Some("web"), &a));
+        s.down.insert(Arc::from("web"), [a].into());
+        assert!(!s.serving(Some("web"), &a));
+        assert!(s.serving(Some("other"), &a), "down under one check only");
+        assert!(s.serving(None, &a));
+        s.drained.insert(b);
+        assert!(!s.serving(None, &b));
     }
 }

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::balance::Plan;
+use crate::metrics::QueryCounters;
 use master::SourceRecord;
 
 pub use set::ZoneSet;
@@ -79,6 +80,8 @@ pub struct Zone {
     pub record_count: usize,
     /// Non-fatal findings (duplicate records, TTL mismatches), each with FILE:LINE.
     pub warnings: Vec<Problem>,
+    /// Queries answered from this zone; carried over across reloads.
+    pub counters: Arc<QueryCounters>,
 }
 
 impl Zone {
@@ -280,6 +283,7 @@ impl Builder {
             serial,
             record_count: self.count,
             warnings: self.warnings,
+            counters: Arc::default(),
         })
     }
 

@@ -7,6 +7,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use super::{Problem, Zone, labels};
 use crate::balance::Plan;
@@ -19,8 +20,9 @@ pub struct ZoneSet {
 }
 
 impl ZoneSet {
-    /// Loads every configured zone and attaches pools; all problems are returned.
-    pub fn build(cfg: &Config) -> Result<ZoneSet, Vec<Problem>> {
+    /// Loads every configured zone and attaches pools; all problems are returned. Query
+    /// counters of zones in `previous` carry over.
+    pub fn build(cfg: &Config, previous: Option<&ZoneSet>) -> Result<ZoneSet, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut zones = HashMap::new();
         for zc in &cfg.zones {
@@ -31,7 +33,10 @@ impl ZoneSet {
                 }
             };
             match loaded {
-                Ok(z) => {
+                Ok(mut z) => {
+                    if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
+                        z.counters = old.counters.clone();
+                    }
                     if zones.contains_key(&zc.name) {
                         problems.push(Problem {
                             file: cfg.source.clone(),
@@ -82,6 +87,17 @@ impl ZoneSet {
         Some(zone)
     }
 
+    /// Every balanced RRset of every zone, with its owner name.
+    pub fn plans(&self) -> impl Iterator<Item = (&Name, &Arc<Plan>)> {
+        self.zones.values().flat_map(|z| {
+            z.nodes.iter().flat_map(|(name, node)| {
+                node.rrsets
+                    .iter()
+                    .filter_map(move |s| s.plan.as_ref().map(|p| (name, p)))
+            })
+        })
+    }
+
     /// The zones, sorted by name.
     pub fn zones(&self) -> Vec<&Arc<Zone>> {
         let mut v: Vec<_> = self.zones.values().collect();
@@ -128,10 +144,18 @@ fn attach_plans(zones: &mut HashMap<Name, Zone>, cfg: &Config, problems: &mut Ve
                         .extend(addrs.iter().copied());
                 }
                 set.plan = Some(Arc::new(Plan {
+                    served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
                     pool: pool.map(|p| p.name.clone()),
                     addrs,
                     weights,
                     policy: pool.map_or(cfg.defaults, |p| p.policy),
+                    check: pool.and_then(|p| p.check.as_ref()).and_then(|c| {
+                        let interval = cfg.checks.get(c)?.interval;
+                        Some((
+                            Arc::from(c.as_str()),
+                            interval.as_secs_f64().ceil().max(1.0) as u32,
+                        ))
+                    }),
                 }));
             }
         }

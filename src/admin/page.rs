@@ -1,0 +1,98 @@
+//! The status page for people: plain HTML with a little CSS, refreshed every 5 seconds,
+//! no scripts or external assets.
+
+use std::fmt::Write;
+
+use super::status::Status;
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}\
+table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}\
+th{background:#f3f3f3}.up{background:#dff5df}.down{background:#f9d6d6}.drained{background:#fbecc4}\
+.unchecked{background:#eef}.meta{color:#666}.alert{color:#b00;font-weight:bold}";
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub fn render(s: &Status) -> String {
+    let mut h = String::with_capacity(8192);
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\">\
+<title>rrdns status</title><style>{STYLE}</style></head><body><h1>rrdns {}</h1>\
+<p class=\"meta\">{} · up {} s · <a href=\"/status\">JSON</a> · <a href=\"/metrics\">metrics</a></p>",
+        esc(s.version),
+        if s.ready {
+            "ready"
+        } else {
+            "starting: first probe round not done"
+        },
+        s.uptime_seconds
+    );
+    h.push_str(
+        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>serial</th><th>records</th></tr>",
+    );
+    for z in &s.zones {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&z.name),
+            z.serial,
+            z.records
+        );
+    }
+    h.push_str("</table><h2>Pools</h2>");
+    for p in &s.pools {
+        let _ = write!(
+            h,
+            "<h3>{} {}</h3><p class=\"meta\">weighting {} · TTL ≤ {} s · up to {} answers · all down: {} · check: {}</p>",
+            esc(&p.name),
+            p.rtype,
+            p.weighting,
+            p.ttl,
+            p.answers,
+            p.all_down,
+            esc(p.check.as_deref().unwrap_or("none"))
+        );
+        if p.all_out {
+            let _ = write!(
+                h,
+                "<p class=\"alert\">every address is out (all_down: {})</p>",
+                p.all_down
+            );
+        }
+        h.push_str("<table class=\"backends\"><tr><th>address</th><th>state</th><th>weight</th><th>served first</th>\
+<th>last probe</th><th>latency</th><th>probes</th><th>since transition</th></tr>");
+        for b in &p.backends {
+            let _ = write!(
+                h,
+                "<tr class=\"{st}\" data-address=\"{a}\" data-state=\"{st}\"><td>{a}</td><td>{st}</td><td>{}</td><td>{:.1} %</td>\
+<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                b.weight,
+                b.served_share * 100.0,
+                esc(b.last_probe.as_deref().unwrap_or("–")),
+                b.latency_ms.map_or("–".to_string(), |l| format!("{l} ms")),
+                b.probes,
+                b.seconds_since_transition
+                    .map_or("–".to_string(), |s| format!("{s} s")),
+                a = b.address,
+                st = b.state,
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !s.drained.is_empty() {
+        h.push_str("<h2>Drained</h2><ul>");
+        for d in &s.drained {
+            let _ = write!(h, "<li>{d}</li>");
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}

@@ -1,0 +1,96 @@
+//! `GET /metrics`: Prometheus text exposition format 0.0.4.
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+use super::Admin;
+use super::status::Status;
+use crate::health::prober::LATENCY_BUCKETS;
+use crate::metrics::label;
+
+pub fn render(admin: &Admin, status: &Status) -> String {
+    let mut m = String::with_capacity(4096);
+    let zones = admin.engine.zones();
+    m.push_str("# HELP rrdns_queries_total DNS queries answered, by zone, query type and response code.\n# TYPE rrdns_queries_total counter\n");
+    for z in zones.zones() {
+        for (t, r, n) in z.counters.snapshot() {
+            let _ = writeln!(
+                m,
+                "rrdns_queries_total{{zone=\"{}\",qtype=\"{t}\",rcode=\"{r}\"}} {n}",
+                label(&z.origin.to_string())
+            );
+        }
+    }
+    for (t, r, n) in admin.engine.counters.no_zone.snapshot() {
+        let _ = writeln!(
+            m,
+            "rrdns_queries_total{{zone=\"\",qtype=\"{t}\",rcode=\"{r}\"}} {n}"
+        );
+    }
+    let c = &admin.engine.counters;
+    let _ = write!(
+        m,
+        "# HELP rrdns_responses_truncated_total UDP responses sent with TC set.\n# TYPE rrdns_responses_truncated_total counter\nrrdns_responses_truncated_total {}\n\
+# HELP rrdns_reloads_total Reloads of configuration and zones, by result.\n# TYPE rrdns_reloads_total counter\n\
+rrdns_reloads_total{{result=\"ok\"}} {}\nrrdns_reloads_total{{result=\"failed\"}} {}\n",
+        c.truncated.load(Ordering::Relaxed),
+        c.reloads_ok.load(Ordering::Relaxed),
+        c.reloads_failed.load(Ordering::Relaxed)
+    );
+    m.push_str("# HELP rrdns_zone_serial SOA serial of each zone served.\n# TYPE rrdns_zone_serial gauge\n");
+    for z in &status.zones {
+        let _ = writeln!(
+            m,
+            "rrdns_zone_serial{{zone=\"{}\"}} {}",
+            label(&z.name),
+            z.serial
+        );
+    }
+    m.push_str("# HELP rrdns_backend_up 1 when the backend passes its check, 0 when it fails.\n# TYPE rrdns_backend_up gauge\n");
+    for t in admin.prober.targets() {
+        let _ = writeln!(
+            m,
+            "rrdns_backend_up{{check=\"{}\",address=\"{}\"}} {}",
+            label(&t.check),
+            t.addr,
+            u8::from(t.state.up)
+        );
+    }
+    m.push_str("# HELP rrdns_backend_drained 1 when an operator drained the address.\n# TYPE rrdns_backend_drained gauge\n");
+    for d in &status.drained {
+        let _ = writeln!(m, "rrdns_backend_drained{{address=\"{d}\"}} 1");
+    }
+    let stats = admin.prober.stats();
+    m.push_str("# HELP rrdns_backend_transitions_total Health state changes, by new state.\n# TYPE rrdns_backend_transitions_total counter\n");
+    for ((check, addr, up), n) in &stats.transitions {
+        let to = if *up { "up" } else { "down" };
+        let _ = writeln!(
+            m,
+            "rrdns_backend_transitions_total{{check=\"{}\",address=\"{addr}\",to=\"{to}\"}} {n}",
+            label(check)
+        );
+    }
+    m.push_str("# HELP rrdns_probe_duration_seconds Duration of successful probes.\n# TYPE rrdns_probe_duration_seconds histogram\n");
+    for (check, (buckets, sum, count)) in &stats.latency {
+        let c = label(check);
+        let mut acc = 0;
+        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+            acc += buckets[i];
+            let _ = writeln!(
+                m,
+                "rrdns_probe_duration_seconds_bucket{{check=\"{c}\",le=\"{b}\"}} {acc}"
+            );
+        }
+        acc += buckets[LATENCY_BUCKETS.len()];
+        let _ = writeln!(
+            m,
+            "rrdns_probe_duration_seconds_bucket{{check=\"{c}\",le=\"+Inf\"}} {acc}"
+        );
+        let _ = writeln!(m, "rrdns_probe_duration_seconds_sum{{check=\"{c}\"}} {sum}");
+        let _ = writeln!(
+            m,
+            "rrdns_probe_duration_seconds_count{{check=\"{c}\"}} {count}"
+        );
+    }
+    m
+}

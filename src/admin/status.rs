@@ -1,0 +1,172 @@
+//! The status model: zones, pools and backends, as shown by `GET /status` (JSON) and
+//! `GET /` (HTML). Built on request from the engine's snapshots and the prober.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::Admin;
+use crate::balance::{AllDown, HealthView, Weighting};
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub version: &'static str,
+    pub ready: bool,
+    pub uptime_seconds: u64,
+    pub zones: Vec<ZoneStatus>,
+    pub pools: Vec<PoolStatus>,
+    pub drained: Vec<IpAddr>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ZoneStatus {
+    pub name: String,
+    pub serial: u32,
+    pub records: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PoolStatus {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// True when configured under `pools`; false for a plain multi-address RRset.
+    pub configured: bool,
+    pub weighting: &'static str,
+    pub ttl: u32,
+    pub answers: usize,
+    pub all_down: &'static str,
+    pub check: Option<String>,
+    /// Every address is out: served anyway (`all_down: all`) or not at all.
+    pub all_out: bool,
+    pub backends: Vec<BackendStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BackendStatus {
+    pub address: IpAddr,
+    pub weight: u32,
+    /// `up`, `down`, `drained` or `unchecked` (no health check on this pool).
+    pub state: &'static str,
+    pub drained: bool,
+    /// Share of answers that listed this address first, since the last reload.
+    pub served_share: f64,
+    pub last_probe: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub probes: u64,
+    pub seconds_since_transition: Option<u64>,
+}
+
+fn weighting(w: Weighting) -> &'static str {
+    match w {
+        Weighting::Duplicate => "duplicate",
+        Weighting::Order => "order",
+        Weighting::Sample => "sample",
+    }
+}
+
+fn all_down(a: AllDown) -> &'static str {
+    match a {
+        AllDown::All => "all",
+        AllDown::None => "none",
+        AllDown::Servfail => "servfail",
+    }
+}
+
+/// Builds the status from the current snapshots.
+pub fn build(admin: &Admin) -> Status {
+    let zones = admin.engine.zones();
+    let health = admin.engine.health();
+    let targets: HashMap<(String, IpAddr), _> = admin
+        .prober
+        .targets()
+        .into_iter()
+        .map(|t| ((t.check.to_string(), t.addr), t))
+        .collect();
+    let now = Instant::now();
+    let mut pools = Vec::new();
+    for (name, plan) in zones.plans() {
+        let check = plan.check.as_ref().map(|(c, _)| c.to_string());
+        let total: u64 = plan.served.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        let backends: Vec<BackendStatus> = plan
+            .addrs
+            .iter()
+            .enumerate()
+            .map(|(i, addr)| {
+                let drained = health.drained.contains(addr);
+                let t = check
+                    .as_ref()
+                    .and_then(|c| targets.get(&(c.clone(), *addr)));
+                let state = match (drained, t) {
+                    (true, _) => "drained",
+                    (false, Some(t)) if t.state.up => "up",
+                    (false, Some(_)) => "down",
+                    (false, None) => "unchecked",
+                };
+                let served = plan.served[i].load(Ordering::Relaxed);
+                BackendStatus {
+                    address: *addr,
+                    weight: plan.weights[i],
+                    state,
+                    drained,
+                    served_share: if total == 0 {
+                        0.0
+                    } else {
+                        served as f64 / total as f64
+                    },
+                    last_probe: t.and_then(|t| {
+                        t.state.last.as_ref().map(|r| match r {
+                            Ok(_) => "ok".to_string(),
+                            Err(e) => e.clone(),
+                        })
+                    }),
+                    latency_ms: t.and_then(|t| match &t.state.last {
+                        Some(Ok(d)) => Some((d.as_secs_f64() * 1e5).round() / 100.0),
+                        _ => None,
+                    }),
+                    probes: t.map_or(0, |t| t.state.probes),
+                    seconds_since_transition: t
+                        .map(|t| now.duration_since(t.state.since).as_secs()),
+                }
+            })
+            .collect();
+        let checkref = check.as_deref();
+        let all_out = plan.addrs.iter().all(|a| !health.serving(checkref, a));
+        let rtype = if plan.addrs.first().is_some_and(IpAddr::is_ipv6) {
+            "AAAA"
+        } else {
+            "A"
+        };
+        pools.push(PoolStatus {
+            name: name.to_string(),
+            rtype: rtype.to_string(),
+            configured: plan.pool.is_some(),
+            weighting: weighting(plan.policy.weighting),
+            ttl: plan.policy.ttl,
+            answers: plan.policy.answers,
+            all_down: all_down(plan.policy.all_down),
+            check,
+            all_out,
+            backends,
+        });
+    }
+    pools.sort_by(|a, b| (&a.name, &a.rtype).cmp(&(&b.name, &b.rtype)));
+    Status {
+        version: env!("CARGO_PKG_VERSION"),
+        ready: admin.prober.first_round_done(),
+        uptime_seconds: admin.started.elapsed().as_secs(),
+        zones: zones
+            .zones()
+            .iter()
+            .map(|z| ZoneStatus {
+                name: z.origin.to_string(),
+                serial: z.serial,
+                records: z.record_count,
+            })
+            .collect(),
+        pools,
+        drained: admin.prober.drained().into_iter().collect(),
+    }
+}

@@ -1,0 +1,222 @@
+//! How to probe: HTTP(S) GET with status and body checks, and TCP connect with optional
+//! send/expect (the classic load-balancer check).
+//!
+//! HTTP and HTTPS without a `host` go through one shared `reqwest` client per TLS mode.
+//! HTTPS with a `host` must send that name as SNI while connecting to the backend's own
+//! address, which `reqwest` only supports per client (`resolve`), so such targets get a
+//! client of their own, built once and reused.
+
+use reqwest::Client;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::config::{CheckConfig, CheckKind};
+
+/// How much of a body (or TCP reply) is searched for `expect_body`.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Runs probes; shared by every target.
+pub struct Checker {
+    verify: Client,
+    insecure: Client,
+    sni: Mutex<HashMap<(String, SocketAddr, bool), Client>>,
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    Client::builder()
+        .no_proxy()
+        // A 3xx is a status to judge, not a place to go.
+        .redirect(reqwest::redirect::Policy::none())
+        // Every probe opens a fresh connection: a backend that accepts none must fail.
+        .pool_max_idle_per_host(0)
+        .user_agent(concat!("rrdns-health/", env!("CARGO_PKG_VERSION")))
+}
+
+impl Checker {
+    pub fn new() -> Result<Checker, String> {
+        // reqwest is built without a default crypto provider; ring is already in the tree.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let verify = builder().build().map_err(|e| format!("HTTP client: {e}"))?;
+        let insecure = builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Checker {
+            verify,
+            insecure,
+            sni: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Probes `addr` with `check`; `Ok(latency)` or `Err(reason)` such as `status 500` or
+    /// `timeout after 1s`. Never takes longer than the check's timeout.
+    pub async fn probe(&self, check: &CheckConfig, addr: IpAddr) -> Result<Duration, String> {
+        let start = Instant::now();
+        let work = async {
+            match check.kind {
+                CheckKind::Http | CheckKind::Https => self.http(check, addr).await,
+                CheckKind::Tcp => tcp(check, addr).await,
+            }
+        };
+        match tokio::time::timeout(check.timeout, work).await {
+            Ok(Ok(())) => Ok(start.elapsed()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(format!("timeout after {}", human(check.timeout))),
+        }
+    }
+
+    fn client_for(&self, check: &CheckConfig, addr: IpAddr) -> Result<(Client, String), String> {
+        let https = check.kind == CheckKind::Https;
+        let scheme = if https { "https" } else { "http" };
+        let sock = SocketAddr::new(addr, check.port);
+        let generic = || {
+            let c = if check.tls_verify {
+                &self.verify
+            } else {
+                &self.insecure
+            };
+            (c.clone(), format!("{scheme}://{sock}{}", check.path))
+        };
+        let Some(host) = check.host.as_deref().filter(|_| https) else {
+            return Ok(generic());
+        };
+        let key = (host.to_string(), sock, check.tls_verify);
+        let mut cache = self
+            .sni
+            .lock()
+            .map_err(|_| "client cache poisoned".to_string())?;
+        if !cache.contains_key(&key) {
+            let c = builder()
+                .resolve(host, sock)
+                .tls_danger_accept_invalid_certs(!check.tls_verify)
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))?;
+            cache.insert(key.clone(), c);
+        }
+        Ok((
+            cache[&key].clone(),
+            format!("https://{host}:{}{}", check.port, check.path),
+        ))
+    }
+
+    async fn http(&self, check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
+        let (client, url) = self.client_for(check, addr)?;
+        let mut req = client.get(&url);
+        if let Some(h) = &check.host {
+            req = req.header(reqwest::header::HOST, h);
+        }
+        let mut resp = req.send().await.map_err(|e| describe(&e))?;
+        let status = resp.status().as_u16();
+        if !check
+            .expect_status
+            .iter()
+            .any(|(a, b)| (*a..=*b).contains(&status))
+        {
+            return Err(format!("status {status}"));
+        }
+        let Some(expect) = &check.expect_body else {
+            return Ok(());
+        };
+        let mut body = Vec::new();
+        while body.len() < BODY_LIMIT {
+            match resp.chunk().await.map_err(|e| describe(&e))? {
+                Some(c) => body.extend_from_slice(&c),
+                None => break,
+            }
+        }
+        body.truncate(BODY_LIMIT);
+        if contains(&body, expect.as_bytes()) {
+            Ok(())
+        } else {
+            Err(format!("body does not contain {expect:?}"))
+        }
+    }
+}
+
+/// TCP: connect; optionally send `send` and require the reply to start with `expect_body`.
+async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
+    let mut s = TcpStream::connect(SocketAddr::new(addr, check.port))
+        .await
+        .map_err(|e| format!("connect failed: {e}"))?;
+    if let Some(send) = check.send.as_deref().filter(|s| !s.is_empty()) {
+        s.write_all(send.as_bytes())
+            .await
+            .map_err(|e| format!("send failed: {e}"))?;
+    }
+    let Some(expect) = check.expect_body.as_deref().filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let want = expect.len().min(BODY_LIMIT);
+    let mut got = Vec::with_capacity(want);
+    let mut buf = [0u8; 4096];
+    while got.len() < want {
+        let n = s
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("read failed: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    if got.starts_with(&expect.as_bytes()[..want]) {
+        Ok(())
+    } else {
+        Err(format!(
+            "reply does not start with {expect:?} (got {:?})",
+            String::from_utf8_lossy(&got[..got.len().min(32)])
+        ))
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A short reason for a transport error: the innermost cause says most.
+fn describe(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let kind = if e.is_connect() {
+        "connect failed"
+    } else {
+        "request failed"
+    };
+    format!("{kind}: {cause}")
+}
+
+/// `1s`, `1.5s`, `300ms`.
+pub fn human(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substring_search() {
+        assert!(contains(b"hello OK there", b"OK"));
+        assert!(!contains(b"hello", b"OK"));
+        assert!(contains(b"", b""));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human(Duration::from_secs(1)), "1s");
+        assert_eq!(human(Duration::from_millis(300)), "300ms");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+    }
+}

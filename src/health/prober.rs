@@ -1,0 +1,394 @@
+//! When to probe: one task per target (an address under a check) at a fixed interval with
+//! a random phase, bounded concurrency, and a new [`Snapshot`] published on every
+//! transition or drain change. Targets are reconciled on reload: removed ones stop, new
+//! ones start, unchanged ones keep their state.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use super::state::TargetState;
+use super::{Drains, Snapshot};
+use crate::config::CheckConfig;
+
+/// At most this many probes run at once; a hanging backend holds one slot for at most
+/// its timeout, so it never delays the others for long.
+pub const MAX_CONCURRENT_PROBES: usize = 256;
+
+/// One thing to probe.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub check: Arc<str>,
+    pub cfg: CheckConfig,
+    pub addr: IpAddr,
+}
+
+/// A probe function: the real one is [`super::check::Checker::probe`]; tests inject fakes.
+pub type ProbeFn = Arc<
+    dyn Fn(CheckConfig, IpAddr) -> Pin<Box<dyn Future<Output = Result<Duration, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A target's state, as shown on the status page.
+#[derive(Debug, Clone)]
+pub struct TargetInfo {
+    pub check: Arc<str>,
+    pub addr: IpAddr,
+    pub state: TargetState,
+    pub interval: Duration,
+}
+
+/// Probe counters for `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeStats {
+    /// Per check: counts per bucket of [`LATENCY_BUCKETS`] (+Inf last), sum, count.
+    pub latency: BTreeMap<Arc<str>, (Vec<u64>, f64, u64)>,
+    /// Per (check, address, new state): transitions.
+    pub transitions: BTreeMap<(Arc<str>, IpAddr, bool), u64>,
+}
+
+/// Histogram buckets of probe duration, seconds.
+pub const LATENCY_BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+type Key = (Arc<str>, IpAddr);
+
+struct Entry {
+    cfg: CheckConfig,
+    state: TargetState,
+    stop: CancellationToken,
+}
+
+/// Owns the probe tasks and the health state.
+pub struct Prober {
+    probe: ProbeFn,
+    entries: Mutex<BTreeMap<Key, Entry>>,
+    drains: Drains,
+    publish: Box<dyn Fn(Snapshot) + Send + Sync>,
+    limit: Semaphore,
+    tracker: TaskTracker,
+    stats: Mutex<ProbeStats>,
+}
+
+impl Prober {
+    pub fn new(
+        probe: ProbeFn,
+        drains: Drains,
+        publish: Box<dyn Fn(Snapshot) + Send + Sync>,
+        tracker: TaskTracker,
+    ) -> Arc<Prober> {
+        let p = Arc::new(Prober {
+            probe,
+            entries: Mutex::new(BTreeMap::new()),
+            drains,
+            publish,
+            limit: Semaphore::new(MAX_CONCURRENT_PROBES),
+            tracker,
+            stats: Mutex::new(ProbeStats::default()),
+        });
+        p.publish();
+        p
+    }
+
+    /// Makes the running targets match `targets`.
+    pub fn reconfigure(self: &Arc<Self>, targets: Vec<Target>) {
+        let mut wanted: HashMap<Key, Target> = HashMap::new();
+        for t in targets {
+            // Probed once even when several pools share an address and check.
+            wanted.insert((t.check.clone(), t.addr), t);
+        }
+        let mut entries = self.lock();
+        entries.retain(|k, e| {
+            let keep = wanted.get(k).is_some_and(|t| t.cfg == e.cfg);
+            if !keep {
+                e.stop.cancel();
+            }
+            keep
+        });
+        let now = Instant::now();
+        for (key, t) in wanted {
+            if entries.contains_key(&key) {
+                continue;
+            }
+            let stop = CancellationToken::new();
+            entries.insert(
+                key.clone(),
+                Entry {
+                    cfg: t.cfg.clone(),
+                    state: TargetState::new(t.cfg.initial_up, now),
+                    stop: stop.clone(),
+                },
+            );
+            let me = self.clone();
+            self.tracker
+                .spawn(async move { me.run(key, t.cfg, stop).await });
+        }
+        drop(entries);
+        self.publish();
+    }
+
+    /// Stops every probe task.
+    pub fn stop(&self) {
+        for e in self.lock().values() {
+            e.stop.cancel();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn run(self: Arc<Self>, key: Key, cfg: CheckConfig, stop: CancellationToken) {
+        // Random phase so that targets do not all probe at the same instant.
+        let phase = cfg.interval.mul_f64(fastrand::f64() * 0.1);
+        let mut ticker = tokio::time::interval_at(
+            tokio::time::Instant::now() + cfg.interval - phase,
+            cfg.interval,
+        );
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let result = tokio::select! {
+                r = self.probe_once(&cfg, key.1) => r,
+                _ = stop.cancelled() => return,
+            };
+            self.record(&key, &cfg, result);
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stop.cancelled() => return,
+            }
+        }
+    }
+
+    async fn probe_once(&self, cfg: &CheckConfig, addr: IpAddr) -> Result<Duration, String> {
+        let Ok(_permit) = self.limit.acquire().await else {
+            return Err("prober stopped".into());
+        };
+        (self.probe)(cfg.clone(), addr).await
+    }
+
+    fn record(&self, key: &Key, cfg: &CheckConfig, result: Result<Duration, String>) {
+        let latency = result.as_ref().ok().copied();
+        let transition = {
+            let mut entries = self.lock();
+            let Some(e) = entries.get_mut(key) else {
+                return;
+            };
+            e.state.record(result, cfg.rise, cfg.fall, Instant::now())
+        };
+        self.count(key, latency, transition.as_ref().map(|t| t.up));
+        if let Some(t) = transition {
+            let (check, addr) = key;
+            if t.up {
+                info!(%addr, %check, reason = %t.reason, "backend up");
+            } else {
+                warn!(%addr, %check, reason = %t.reason, "backend down");
+            }
+            self.publish();
+        }
+    }
+
+    fn count(&self, key: &Key, latency: Option<Duration>, transition: Option<bool>) {
+        let mut s = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = latency {
+            let secs = l.as_secs_f64();
+            let h = s
+                .latency
+                .entry(key.0.clone())
+                .or_insert_with(|| (vec![0; LATENCY_BUCKETS.len() + 1], 0.0, 0));
+            let i = LATENCY_BUCKETS
+                .iter()
+                .position(|b| secs <= *b)
+                .unwrap_or(LATENCY_BUCKETS.len());
+            h.0[i] += 1;
+            h.1 += secs;
+            h.2 += 1;
+        }
+        if let Some(up) = transition {
+            *s.transitions.entry((key.0.clone(), key.1, up)).or_default() += 1;
+        }
+    }
+
+    /// Builds and publishes the snapshot the query path reads.
+    pub fn publish(&self) {
+        let mut down: HashMap<Arc<str>, HashSet<IpAddr>> = HashMap::new();
+        for ((check, addr), e) in self.lock().iter() {
+            if !e.state.up {
+                down.entry(check.clone()).or_default().insert(*addr);
+            }
+        }
+        let drained = self.drains.list().into_iter().collect();
+        (self.publish)(Snapshot { drained, down });
+    }
+
+    /// Drains or undrains an address (persisted), then publishes.
+    pub fn set_drain(&self, addr: IpAddr, drained: bool) -> Result<bool, String> {
+        let changed = self.drains.set(addr, drained)?;
+        if changed {
+            info!(%addr, drained, "drain changed");
+            self.publish();
+        }
+        Ok(changed)
+    }
+
+    pub fn drained(&self) -> std::collections::BTreeSet<IpAddr> {
+        self.drains.list()
+    }
+
+    /// True once every target has been probed at least once.
+    pub fn first_round_done(&self) -> bool {
+        self.lock().values().all(|e| e.state.probes > 0)
+    }
+
+    pub fn targets(&self) -> Vec<TargetInfo> {
+        self.lock()
+            .iter()
+            .map(|((check, addr), e)| TargetInfo {
+                check: check.clone(),
+                addr: *addr,
+                state: e.state.clone(),
+                interval: e.cfg.interval,
+            })
+            .collect()
+    }
+
+    pub fn stats(&self) -> ProbeStats {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CheckKind;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    fn cfg(interval_ms: u64, rise: u32, fall: u32) -> CheckConfig {
+        CheckConfig {
+            kind: CheckKind::Tcp,
+            port: 1,
+            path: "/".into(),
+            host: None,
+            expect_status: vec![(200, 399)],
+            expect_body: None,
+            send: None,
+            interval: Duration::from_millis(interval_ms),
+            timeout: Duration::from_millis(interval_ms / 2),
+            rise,
+            fall,
+            initial_up: true,
+            tls_verify: true,
+        }
+    }
+
+    struct Fake {
+        healthy: Arc<AtomicBool>,
+        calls: Arc<AtomicUsize>,
+        down_seen: Arc<Mutex<Vec<(tokio::time::Instant, bool)>>>,
+    }
+
+    fn fake(tracker: &TaskTracker) -> (Arc<Prober>, Fake) {
+        let healthy = Arc::new(AtomicBool::new(true));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (h, c) = (healthy.clone(), calls.clone());
+        let probe: ProbeFn = Arc::new(move |_, _| {
+            c.fetch_add(1, Ordering::SeqCst);
+            let ok = h.load(Ordering::SeqCst);
+            Box::pin(async move {
+                if ok {
+                    Ok(Duration::from_millis(1))
+                } else {
+                    Err("status 500".into())
+                }
+            })
+        });
+        let s2 = seen.clone();
+        let publish = Box::new(move |snap: Snapshot| {
+            let down = snap.down.values().any(|d| !d.is_empty());
+            s2.lock().unwrap().push((tokio::time::Instant::now(), down));
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let drains = Drains::load(dir.path()).unwrap();
+        let p = Prober::new(probe, drains, publish, tracker.clone());
+        (
+            p,
+            Fake {
+                healthy,
+                calls,
+                down_seen: seen,
+            },
+        )
+    }
+
+    fn target(c: CheckConfig) -> Target {
+        Target {
+            check: Arc::from("web"),
+            cfg: c,
+            addr: "192.0.2.1".parse().unwrap(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn down_after_fall_intervals_and_up_after_rise_intervals() {
+        let tracker = TaskTracker::new();
+        let (p, f) = fake(&tracker);
+        p.reconfigure(vec![target(cfg(1000, 2, 3))]);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(p.first_round_done(), "first probe runs at once");
+        let failed_at = tokio::time::Instant::now();
+        f.healthy.store(false, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let went_down = f
+            .down_seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, d)| *d)
+            .map(|(t, _)| *t);
+        let lag = went_down.expect("published down") - failed_at;
+        assert!(lag <= Duration::from_millis(3000), "down after {lag:?}");
+        assert!(
+            lag >= Duration::from_millis(1900),
+            "not before fall=3 probes: {lag:?}"
+        );
+        let recovered_at = tokio::time::Instant::now();
+        f.healthy.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let seen = f.down_seen.lock().unwrap().clone();
+        let (up_at, _) = seen.iter().rev().find(|(_, d)| !*d).copied().unwrap();
+        let lag = up_at - recovered_at;
+        assert!(
+            lag <= Duration::from_millis(2000) && up_at > recovered_at,
+            "up after {lag:?}"
+        );
+        p.stop();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reconfigure_stops_removed_targets_and_keeps_unchanged_ones() {
+        let tracker = TaskTracker::new();
+        let (p, f) = fake(&tracker);
+        p.reconfigure(vec![target(cfg(1000, 1, 1))]);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let probes_before = p.targets()[0].state.probes;
+        assert_eq!(probes_before, 3);
+        p.reconfigure(vec![target(cfg(1000, 1, 1))]);
+        assert_eq!(p.targets()[0].state.probes, probes_before, "state kept");
+        p.reconfigure(vec![]);
+        let calls = f.calls.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(
+            f.calls.load(Ordering::SeqCst),
+            calls,
+            "no probes after removal"
+        );
+        assert!(p.targets().is_empty());
+    }
+}
