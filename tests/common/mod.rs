@@ -34,6 +34,8 @@ pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
     pub port: u16,
+    /// The admin HTTP port substituted for `{ADMIN}`.
+    pub admin: u16,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
 }
@@ -49,9 +51,22 @@ impl Server {
             std::fs::write(p, content).unwrap();
         }
         let port = free_port();
+        let admin = free_port();
         let cfg = dir.path().join("rrdns.yaml");
-        std::fs::write(&cfg, config.replace("{PORT}", &port.to_string())).unwrap();
-        let log = std::fs::File::create(dir.path().join("rrdns.log")).unwrap();
+        let text = config
+            .replace("{PORT}", &port.to_string())
+            .replace("{ADMIN}", &admin.to_string());
+        std::fs::write(&cfg, text).unwrap();
+        Self::spawn(dir, cfg, port, admin)
+    }
+
+    /// Starts rrdns on an existing directory and configuration (e.g. to test a restart).
+    pub fn spawn(dir: tempfile::TempDir, cfg: PathBuf, port: u16, admin: u16) -> Server {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.path().join("rrdns.log"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_rrdns"))
             .args(["serve", "-c"])
             .arg(&cfg)
@@ -63,6 +78,7 @@ impl Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             port,
+            admin,
             dir,
             config: cfg,
         };
@@ -88,6 +104,24 @@ impl Server {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// Stops the process and hands back its directory, for a restart.
+    pub fn stop(mut self) -> (tempfile::TempDir, PathBuf, u16, u16) {
+        signal(&self.child, "TERM");
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        (dir, self.config.clone(), self.port, self.admin)
+    }
+
+    /// An HTTP request to the admin server: (status, body).
+    pub fn http(&self, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+        http(
+            SocketAddr::from(([127, 0, 0, 1], self.admin)),
+            method,
+            path,
+            token,
+        )
     }
 
     /// Sends SIGHUP.
@@ -220,4 +254,28 @@ pub fn project_file(rel: &str) -> String {
 
 pub fn exists(p: &Path) -> bool {
     p.exists()
+}
+pub mod backend;
+
+/// A minimal HTTP/1.1 client for the admin API: (status, body).
+pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
 }
