@@ -18,6 +18,7 @@ use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
 use crate::health::{Drains, Prober};
+use crate::xfr;
 use crate::zone::{Problem, ZoneSet};
 
 /// How long shutdown waits for in-flight TCP answers.
@@ -67,8 +68,8 @@ fn load_all(
 /// Features configured but not provided by this version: said out loud, never silent.
 fn unsupported(cfg: &Config) -> Vec<String> {
     let mut out = Vec::new();
-    if !cfg.transfer.allow.is_empty() || !cfg.transfer.notify.is_empty() {
-        out.push("zone transfers out are not implemented yet; AXFR/IXFR are refused".into());
+    if !cfg.transfer.notify.is_empty() {
+        out.push("sending NOTIFY is not implemented yet; 'transfer.notify' is ignored".into());
     }
     out
 }
@@ -228,6 +229,7 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
     }
     log_zones(&zones);
     let engine = Arc::new(Engine::new(zones));
+    engine.set_xfr_policy(xfr::policy(&cfg));
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     let prober = start_prober(&cfg, &engine, &tracker)?;
@@ -315,6 +317,7 @@ async fn reload(path: Option<&Path>, current: &Config, engine: &Arc<Engine>, pro
             log_zones(&zones);
             let targets = targets(&cfg, &zones);
             engine.set_zones(zones);
+            engine.set_xfr_policy(xfr::policy(&cfg));
             prober.reconfigure(targets);
             counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
             info!("reload done");

@@ -12,4 +12,5 @@ pub mod config;
 pub mod dns;
 pub mod health;
 pub mod metrics;
+pub mod xfr;
 pub mod zone;

@@ -407,6 +407,11 @@ impl Validator {
             }
             if k.value.secret.trim().is_empty() {
                 self.err(line_of(&k), format!("key {name}: secret is empty"));
+            } else if data_encoding::BASE64
+                .decode(k.value.secret.trim().as_bytes())
+                .is_err()
+            {
+                self.err(line_of(&k), format!("key {name}: secret is not base64"));
             }
             out.insert(
                 name,

@@ -8,12 +8,14 @@ use arc_swap::ArcSwap;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
+use crate::xfr;
 use crate::zone::lookup::{Kind, Piece, resolve};
 use crate::zone::{Zone, ZoneSet};
 
@@ -33,6 +35,7 @@ pub enum Transport {
 pub struct Engine {
     zones: ArcSwap<ZoneSet>,
     health: ArcSwap<Snapshot>,
+    xfr: ArcSwap<xfr::out::Policy>,
     pub counters: ServerCounters,
 }
 
@@ -41,6 +44,7 @@ impl Engine {
         Engine {
             zones: ArcSwap::from_pointee(zones),
             health: ArcSwap::from_pointee(Snapshot::default()),
+            xfr: ArcSwap::from_pointee(xfr::out::Policy::default()),
             counters: ServerCounters::default(),
         }
     }
@@ -59,15 +63,61 @@ impl Engine {
         self.zones.load_full()
     }
 
+    /// Replaces who may transfer zones out (reload).
+    pub fn set_xfr_policy(&self, policy: xfr::out::Policy) {
+        self.xfr.store(Arc::new(policy));
+    }
+
+    /// Answers one request that came over TCP: a transfer request may need many messages.
+    pub fn handle_tcp(&self, req: &[u8], peer: IpAddr) -> Vec<Vec<u8>> {
+        if let Some(msgs) = self.transfer(req, peer, false) {
+            return msgs;
+        }
+        self.handle(req, Transport::Tcp, peer).into_iter().collect()
+    }
+
+    /// AXFR/IXFR requests go to [`xfr::out`]; `None` for anything else.
+    fn transfer(&self, req: &[u8], peer: IpAddr, udp: bool) -> Option<Vec<Vec<u8>>> {
+        if req.len() < 12 || req[2] & 0xf8 != 0 {
+            return None; // a response, or an opcode other than QUERY
+        }
+        let msg = Message::from_vec(req).ok()?;
+        let q = msg.queries.first()?;
+        if !matches!(q.query_type, RecordType::AXFR | RecordType::IXFR)
+            || q.query_class != DNSClass::IN
+        {
+            return None;
+        }
+        if udp && q.query_type == RecordType::AXFR {
+            // RFC 5936 §4.2: AXFR is a TCP-only exchange.
+            return Some(vec![xfr::out::error(&msg, ResponseCode::FormErr)]);
+        }
+        let zones = self.zones.load();
+        let zone = zones.find(&q.name);
+        let policy = self.xfr.load();
+        let msgs = xfr::out::answer(&msg, req, zone.map(|z| &**z), peer, &policy, udp);
+        let rcode = msgs.first().map_or(ResponseCode::ServFail, |m| {
+            ResponseCode::from_low(m.get(3).map_or(2, |b| b & 0x0f))
+        });
+        zone.map_or(&self.counters.no_zone, |z| &*z.counters)
+            .count(q.query_type, rcode);
+        Some(msgs)
+    }
+
     pub fn health(&self) -> Arc<Snapshot> {
         self.health.load_full()
     }
 
     /// Answers one request. Returns `None` when the request must be dropped (too short to
     /// carry a header, or itself a response).
-    pub fn handle(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    pub fn handle(&self, req: &[u8], transport: Transport, peer: IpAddr) -> Option<Vec<u8>> {
         if req.len() < 12 {
             return None;
+        }
+        if transport == Transport::Udp
+            && let Some(mut msgs) = self.transfer(req, peer, true)
+        {
+            return msgs.drain(..).next();
         }
         // Defence in depth: a bug must cost one SERVFAIL, not a socket task.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -139,10 +189,6 @@ impl Engine {
         let mut counters = None;
         match (q.query_class, q.query_type) {
             (DNSClass::CH, _) => chaos(q, &mut resp),
-            (DNSClass::IN, RecordType::AXFR | RecordType::IXFR) => {
-                // Zone transfers are refused unless configured (none yet).
-                resp.metadata.response_code = ResponseCode::Refused;
-            }
             (DNSClass::IN, RecordType::OPT) => {
                 resp.metadata.response_code = ResponseCode::FormErr;
             }

@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{Engine, Transport};
+use super::Engine;
 
 /// How long a connection may sit idle between queries (RFC 7766 §6.2.3 suggests seconds).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,7 +49,7 @@ pub async fn serve(
             p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
             _ = stop.cancelled() => return,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(_) => continue,
@@ -59,7 +59,7 @@ pub async fn serve(
         let engine = engine.clone();
         let stop = stop.clone();
         tracker.spawn(async move {
-            let _ = connection(stream, engine, stop).await;
+            let _ = connection(stream, peer.ip(), engine, stop).await;
             drop(permit);
         });
     }
@@ -67,6 +67,7 @@ pub async fn serve(
 
 async fn connection(
     stream: TcpStream,
+    peer: std::net::IpAddr,
     engine: Arc<Engine>,
     stop: CancellationToken,
 ) -> std::io::Result<()> {
@@ -86,12 +87,11 @@ async fn connection(
             Ok(Ok(_)) => {}
             _ => return Ok(()),
         }
-        let Some(resp) = engine.handle(&buf[..len], Transport::Tcp) else {
-            continue;
-        };
-        let mut out = Vec::with_capacity(resp.len() + 2);
-        out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
-        out.extend_from_slice(&resp);
+        let mut out = Vec::new();
+        for resp in engine.handle_tcp(&buf[..len], peer) {
+            out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
+            out.extend_from_slice(&resp);
+        }
         w.write_all(&out).await?;
     }
 }

@@ -43,7 +43,7 @@ pub async fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken
             },
             _ = stop.cancelled() => return,
         };
-        if let Some(resp) = engine.handle(&buf[..len], Transport::Udp) {
+        if let Some(resp) = engine.handle(&buf[..len], Transport::Udp, peer.ip()) {
             let _ = sock.send_to(&resp, peer).await;
         }
     }

@@ -1,0 +1,256 @@
+//! TSIG (RFC 8945): signing and verifying requests, responses and multi-message chains.
+//!
+//! hickory-proto builds the to-be-signed data (`signed_bitmessage_to_buf`,
+//! `emit_tsig_for_mac`); the MAC itself is computed here with `ring`, because hickory
+//! supports only the SHA-2 HMACs and old peers still use hmac-sha1.
+
+use hickory_proto::rr::rdata::tsig::{
+    TSIG, TsigAlgorithm, TsigError, make_tsig_record, signed_bitmessage_to_buf,
+};
+use hickory_proto::rr::{Name, Record};
+use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+use ring::hmac;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::config::KeyConfig;
+
+/// Allowed clock difference, seconds (RFC 8945 §10 recommends 300).
+pub const FUDGE: u16 = 300;
+
+/// A TSIG key.
+#[derive(Clone)]
+pub struct Key {
+    pub name: Name,
+    pub algorithm: TsigAlgorithm,
+    ring: hmac::Key,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({} {})", self.name, self.algorithm)
+    }
+}
+
+/// Why a signed message was not accepted (the TSIG error to send back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No TSIG where one is required, or a malformed one.
+    Missing,
+    BadKey,
+    BadSig,
+    BadTime,
+}
+
+impl Failure {
+    pub fn tsig_error(&self) -> Option<TsigError> {
+        match self {
+            Failure::Missing => None,
+            Failure::BadKey => Some(TsigError::BadKey),
+            Failure::BadSig => Some(TsigError::BadSig),
+            Failure::BadTime => Some(TsigError::BadTime),
+        }
+    }
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Key {
+    /// Builds a key from its configuration; `name` is the key's name (its DNS name).
+    pub fn new(name: &str, cfg: &KeyConfig) -> Result<Key, String> {
+        let (algorithm, ring_alg) = match cfg.algorithm.as_str() {
+            "hmac-sha256" => (TsigAlgorithm::HmacSha256, hmac::HMAC_SHA256),
+            "hmac-sha384" => (TsigAlgorithm::HmacSha384, hmac::HMAC_SHA384),
+            "hmac-sha512" => (TsigAlgorithm::HmacSha512, hmac::HMAC_SHA512),
+            "hmac-sha1" => (TsigAlgorithm::HmacSha1, hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
+            other => return Err(format!("key {name}: unsupported algorithm {other}")),
+        };
+        let secret = data_encoding::BASE64
+            .decode(cfg.secret.trim().as_bytes())
+            .map_err(|e| format!("key {name}: secret is not base64: {e}"))?;
+        let mut n = Name::from_ascii(name).map_err(|e| format!("key {name}: bad name: {e}"))?;
+        n.set_fqdn(true);
+        Ok(Key {
+            name: n,
+            algorithm,
+            ring: hmac::Key::new(ring_alg, &secret),
+        })
+    }
+
+    fn mac(&self, data: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.ring, data).as_ref().to_vec()
+    }
+
+    /// Appends a TSIG record to an encoded message and bumps ARCOUNT. `prior` is the
+    /// request MAC (for a response) or the previous message's MAC (later messages of a
+    /// chain, which are signed over timers only, RFC 8945 §5.3.1). Returns the MAC.
+    pub fn sign(
+        &self,
+        msg: &mut Vec<u8>,
+        prior: Option<&[u8]>,
+        first: bool,
+        error: Option<TsigError>,
+    ) -> Vec<u8> {
+        let id = u16::from_be_bytes([msg[0], msg[1]]);
+        let time = now();
+        let mut tsig = TSIG::new(
+            self.algorithm.clone(),
+            time,
+            FUDGE,
+            Vec::new(),
+            id,
+            error,
+            Vec::new(),
+        );
+        let mut tbs = Vec::with_capacity(msg.len() + 128);
+        if let Some(p) = prior {
+            tbs.extend_from_slice(&(p.len() as u16).to_be_bytes());
+            tbs.extend_from_slice(p);
+        }
+        tbs.extend_from_slice(msg);
+        if first {
+            // BinEncoder writes from offset 0 of its buffer: encode apart, then append.
+            let mut vars = Vec::with_capacity(96);
+            let _ = tsig.emit_tsig_for_mac(&mut BinEncoder::new(&mut vars), &self.name);
+            tbs.extend_from_slice(&vars);
+        } else {
+            tbs.extend_from_slice(&((time >> 32) as u16).to_be_bytes());
+            tbs.extend_from_slice(&(time as u32).to_be_bytes());
+            tbs.extend_from_slice(&FUDGE.to_be_bytes());
+        }
+        let mac = self.mac(&tbs);
+        tsig = tsig.set_mac(mac.clone());
+        append(msg, make_tsig_record(self.name.clone(), tsig));
+        mac
+    }
+
+    /// Verifies the TSIG of an encoded message (see [`Key::sign`] for `prior`/`first`);
+    /// returns its MAC, to chain the next message.
+    pub fn verify(
+        &self,
+        msg: &[u8],
+        prior: Option<&[u8]>,
+        first: bool,
+    ) -> Result<Vec<u8>, Failure> {
+        let (tbs, rr) =
+            signed_bitmessage_to_buf(msg, prior, first).map_err(|_| Failure::Missing)?;
+        if rr.name != self.name || rr.data.algorithm != self.algorithm {
+            return Err(Failure::BadKey);
+        }
+        hmac::verify(&self.ring, &tbs, &rr.data.mac).map_err(|_| Failure::BadSig)?;
+        let t = now();
+        if rr.data.time.abs_diff(t) > u64::from(rr.data.fudge) {
+            return Err(Failure::BadTime);
+        }
+        Ok(rr.data.mac.clone())
+    }
+}
+
+/// Appends a record to an encoded message's additional section.
+pub fn append(msg: &mut Vec<u8>, rr: Record<TSIG>) {
+    let mut tail = Vec::with_capacity(128);
+    {
+        let mut enc = BinEncoder::new(&mut tail);
+        let _ = rr.emit(&mut enc);
+    }
+    msg.extend_from_slice(&tail);
+    let ar = u16::from_be_bytes([msg[10], msg[11]]).wrapping_add(1);
+    msg[10..12].copy_from_slice(&ar.to_be_bytes());
+}
+
+/// Whether an encoded message ends with a TSIG record, and the key name it names.
+pub fn key_name_of(msg: &hickory_proto::op::Message) -> Option<Name> {
+    msg.signature.as_ref().map(|s| s.name.clone())
+}
+
+/// An unsigned TSIG error record for a rejected request (BADKEY/BADSIG, RFC 8945 §5.3.2).
+pub fn unsigned_error(
+    msg: &mut Vec<u8>,
+    key_name: &Name,
+    algorithm: TsigAlgorithm,
+    error: TsigError,
+) {
+    let id = u16::from_be_bytes([msg[0], msg[1]]);
+    let tsig = TSIG::new(
+        algorithm,
+        now(),
+        FUDGE,
+        Vec::new(),
+        id,
+        Some(error),
+        Vec::new(),
+    );
+    append(msg, make_tsig_record(key_name.clone(), tsig));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::RecordType;
+
+    fn key(alg: &str) -> Key {
+        Key::new(
+            "xfr",
+            &KeyConfig {
+                algorithm: alg.into(),
+                secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQ=".into(),
+            },
+        )
+        .unwrap()
+    }
+
+    fn query() -> Vec<u8> {
+        let mut m = Message::new(7, MessageType::Query, OpCode::Query);
+        m.add_query(Query::query(
+            Name::from_ascii("example.test.").unwrap(),
+            RecordType::AXFR,
+        ));
+        m.to_vec().unwrap()
+    }
+
+    #[test]
+    fn sign_and_verify_a_chain_with_every_algorithm() {
+        for alg in ["hmac-sha256", "hmac-sha512", "hmac-sha1", "hmac-sha384"] {
+            let k = key(alg);
+            let mut q = query();
+            let qmac = k.sign(&mut q, None, true, None);
+            assert_eq!(k.verify(&q, None, true).unwrap(), qmac, "{alg}");
+            let mut r1 = query();
+            r1[2] |= 0x80;
+            let m1 = k.sign(&mut r1, Some(&qmac), true, None);
+            assert_eq!(k.verify(&r1, Some(&qmac), true).unwrap(), m1);
+            let mut r2 = query();
+            let m2 = k.sign(&mut r2, Some(&m1), false, None);
+            assert_eq!(k.verify(&r2, Some(&m1), false).unwrap(), m2);
+            assert_eq!(
+                k.verify(&r2, Some(&qmac), false),
+                Err(Failure::BadSig),
+                "wrong chain"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_key_or_tampering_is_refused() {
+        let k = key("hmac-sha256");
+        let mut q = query();
+        k.sign(&mut q, None, true, None);
+        let other = Key::new(
+            "other",
+            &KeyConfig {
+                algorithm: "hmac-sha256".into(),
+                secret: "b3RoZXI=".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(other.verify(&q, None, true), Err(Failure::BadKey));
+        let mut t = q.clone();
+        t[13] ^= 1;
+        assert!(k.verify(&t, None, true).is_err());
+        assert_eq!(k.verify(&query(), None, true), Err(Failure::Missing));
+    }
+}
