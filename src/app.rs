@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -19,6 +19,7 @@ use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
 use crate::health::{Drains, Prober};
 use crate::xfr;
+use crate::xfr::secondary::Secondaries;
 use crate::zone::{Problem, ZoneSet};
 
 /// How long shutdown waits for in-flight TCP answers.
@@ -47,15 +48,12 @@ fn load_config(path: Option<&Path>) -> (Option<Config>, Vec<Problem>) {
 }
 
 /// Loads configuration and zones, or every problem found.
-fn load_all(
-    path: Option<&Path>,
-    previous: Option<&ZoneSet>,
-) -> Result<(Config, ZoneSet), Vec<Problem>> {
+fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
     let (cfg, mut problems) = load_config(path);
     let Some(cfg) = cfg else {
         return Err(problems);
     };
-    match ZoneSet::build(&cfg, previous) {
+    match ZoneSet::build(&cfg, None) {
         Ok(zones) if problems.is_empty() => Ok((cfg, zones)),
         Ok(_) => Err(problems),
         Err(mut more) => {
@@ -122,7 +120,7 @@ pub fn check(path: Option<&Path>) -> ExitCode {
 
 /// `rrdns serve`: runs until SIGTERM/SIGINT.
 pub fn serve(path: Option<&Path>) -> ExitCode {
-    let (cfg, zones) = match load_all(path, None) {
+    let (cfg, zones) = match load_all(path) {
         Ok(x) => x,
         Err(problems) => {
             for p in &problems {
@@ -223,6 +221,16 @@ async fn start_admin(
     Ok(())
 }
 
+/// The running parts that a reload touches.
+struct Running {
+    path: Option<std::path::PathBuf>,
+    engine: Arc<Engine>,
+    prober: Arc<Prober>,
+    secondaries: Arc<Secondaries>,
+    /// The configuration in force (what a restart would need to change is kept from the start).
+    current: Arc<Mutex<Arc<Config>>>,
+}
+
 async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> anyhow::Result<()> {
     for w in unsupported(&cfg) {
         warn!("{w}");
@@ -233,29 +241,39 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     let prober = start_prober(&cfg, &engine, &tracker)?;
+    let current = Arc::new(Mutex::new(Arc::new(cfg.clone())));
+    let secondaries = {
+        let (c, e, p) = (current.clone(), engine.clone(), prober.clone());
+        let on_change = Box::new(move || {
+            let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
+            p.reconfigure(targets(&cfg, &e.zones()));
+        });
+        Secondaries::new(engine.clone(), Arc::new(cfg.clone()), on_change, tracker.clone())
+    };
+    let s2 = secondaries.clone();
+    engine.set_notify_handler(Box::new(move |m, raw, peer| s2.notify(m, raw, peer)));
     let bound = bind_all(&cfg.listen, &engine, &stop, &tracker)?;
     for a in &bound {
         info!("listening on {a} (udp, tcp)");
     }
     start_admin(&cfg, &engine, &prober, &stop, &tracker).await?;
+    let running = Running { path, engine, prober, secondaries, current };
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
-            _ = hup.recv() => reload(path.as_deref(), &cfg, &engine, &prober).await,
+            _ = hup.recv() => running.reload(&cfg).await,
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
     info!("shutting down");
-    prober.stop();
+    running.prober.stop();
+    running.secondaries.stop();
     stop.cancel();
     tracker.close();
-    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait()).await.is_err() {
         warn!("shutdown deadline passed with connections still open");
     }
     Ok(())
@@ -291,50 +309,50 @@ fn bind_all(
     Ok(bound)
 }
 
-/// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
-async fn reload(path: Option<&Path>, current: &Config, engine: &Arc<Engine>, prober: &Arc<Prober>) {
-    info!("reloading configuration and zones");
-    let owned = path.map(Path::to_path_buf);
-    let previous = engine.zones();
-    let built =
-        tokio::task::spawn_blocking(move || load_all(owned.as_deref(), Some(&previous))).await;
-    let counters = &engine.counters;
-    match built {
-        Ok(Ok((cfg, zones))) => {
-            let fixed = |c: &Config| {
-                (
-                    c.listen.clone(),
-                    c.admin,
-                    c.admin_token.clone(),
-                    c.state_dir.clone(),
-                )
+impl Running {
+    /// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
+    async fn reload(&self, started: &Config) {
+        info!("reloading configuration and zones");
+        let (path, engine) = (self.path.clone(), self.engine.clone());
+        let built = tokio::task::spawn_blocking(move || {
+            let (cfg, problems) = load_config(path.as_deref());
+            let Some(cfg) = cfg.filter(|_| problems.is_empty()) else {
+                return Err(problems);
             };
-            if fixed(&cfg) != fixed(current) {
-                warn!(
-                    "listen, admin, admin_token or state_dir changed; they take effect after a restart"
-                );
+            engine.update_zones(|prev| {
+                let zones = ZoneSet::build(&cfg, Some(prev))?;
+                log_zones(&zones);
+                Ok::<_, Vec<Problem>>(zones)
+            })?;
+            Ok(cfg)
+        })
+        .await;
+        let counters = &self.engine.counters;
+        match built {
+            Ok(Ok(cfg)) => {
+                let fixed = |c: &Config| (c.listen.clone(), c.admin, c.admin_token.clone(), c.state_dir.clone());
+                if fixed(&cfg) != fixed(started) {
+                    warn!("listen, admin, admin_token or state_dir changed; they take effect after a restart");
+                }
+                let cfg = Arc::new(cfg);
+                *self.current.lock().unwrap_or_else(|x| x.into_inner()) = cfg.clone();
+                self.engine.set_xfr_policy(xfr::policy(&cfg));
+                self.prober.reconfigure(targets(&cfg, &self.engine.zones()));
+                self.secondaries.reconfigure(cfg);
+                counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                info!("reload done");
             }
-            log_zones(&zones);
-            let targets = targets(&cfg, &zones);
-            engine.set_zones(zones);
-            engine.set_xfr_policy(xfr::policy(&cfg));
-            prober.reconfigure(targets);
-            counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
-            info!("reload done");
-        }
-        Ok(Err(problems)) => {
-            for p in &problems {
-                error!("{p}");
+            Ok(Err(problems)) => {
+                for p in &problems {
+                    error!("{p}");
+                }
+                counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                error!("reload failed with {} problem(s); still serving the previous zones", problems.len());
             }
-            counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
-            error!(
-                "reload failed with {} problem(s); still serving the previous zones",
-                problems.len()
-            );
-        }
-        Err(e) => {
-            counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
-            error!("reload failed: {e}; still serving the previous zones");
+            Err(e) => {
+                counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                error!("reload failed: {e}; still serving the previous zones");
+            }
         }
     }
 }

@@ -48,6 +48,11 @@ pub enum ZoneSource {
     File(PathBuf),
     /// Master-file text compiled into the binary (the embedded example).
     Embedded(&'static str),
+    /// A secondary zone, transferred from these primaries, optionally with a TSIG key.
+    Secondary {
+        primaries: Vec<SocketAddr>,
+        key: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -206,9 +206,28 @@ impl Validator {
                 name,
                 source: ZoneSource::File(self.path(f)),
             }),
-            (None, Some(_)) => {
-                self.err(line, format!("zone {name}: secondary zones (primaries) are not supported by this version yet"));
-                None
+            (None, Some(prims)) => {
+                let mut primaries = Vec::new();
+                for p in prims {
+                    let sock = p.parse::<SocketAddr>().ok().or_else(|| {
+                        let ip = p.trim_matches(['[', ']']).parse::<IpAddr>().ok()?;
+                        Some(SocketAddr::new(ip, 53))
+                    });
+                    match sock {
+                        Some(a) => primaries.push(a),
+                        None => self.err(line, format!("zone {name}: primary '{p}' is not an address")),
+                    }
+                }
+                if prims.is_empty() {
+                    self.err(line, format!("zone {name}: 'primaries' is empty"));
+                }
+                Some(ZoneConfig {
+                    name,
+                    source: ZoneSource::Secondary {
+                        primaries,
+                        key: z.value.key.clone(),
+                    },
+                })
             }
             _ => {
                 self.err(

@@ -9,8 +9,8 @@ use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode}
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
@@ -36,8 +36,14 @@ pub struct Engine {
     zones: ArcSwap<ZoneSet>,
     health: ArcSwap<Snapshot>,
     xfr: ArcSwap<xfr::out::Policy>,
+    /// Serialises changes to the zone set (reloads, transfers); never taken by queries.
+    update: Mutex<()>,
+    notify: OnceLock<NotifyHandler>,
     pub counters: ServerCounters,
 }
+
+/// Answers a NOTIFY request: (request, its bytes, sender) → response bytes.
+pub type NotifyHandler = Box<dyn Fn(&Message, &[u8], IpAddr) -> Vec<u8> + Send + Sync>;
 
 impl Engine {
     pub fn new(zones: ZoneSet) -> Engine {
@@ -45,13 +51,30 @@ impl Engine {
             zones: ArcSwap::from_pointee(zones),
             health: ArcSwap::from_pointee(Snapshot::default()),
             xfr: ArcSwap::from_pointee(xfr::out::Policy::default()),
+            update: Mutex::new(()),
+            notify: OnceLock::new(),
             counters: ServerCounters::default(),
         }
     }
 
     /// Replaces the zones atomically (reload).
     pub fn set_zones(&self, zones: ZoneSet) {
+        let _g = self.update.lock().unwrap_or_else(|p| p.into_inner());
         self.zones.store(Arc::new(zones));
+    }
+
+    /// Builds a new zone set from the current one and swaps it in, with no other change in
+    /// between (transfers and reloads must not undo each other).
+    pub fn update_zones<E>(&self, f: impl FnOnce(&ZoneSet) -> Result<ZoneSet, E>) -> Result<(), E> {
+        let _g = self.update.lock().unwrap_or_else(|p| p.into_inner());
+        let new = f(&self.zones.load())?;
+        self.zones.store(Arc::new(new));
+        Ok(())
+    }
+
+    /// Installs the NOTIFY handler (the secondary-zone manager); NOTIMP until then.
+    pub fn set_notify_handler(&self, h: NotifyHandler) {
+        let _ = self.notify.set(h);
     }
 
     /// Replaces the health snapshot atomically.
@@ -121,7 +144,7 @@ impl Engine {
         }
         // Defence in depth: a bug must cost one SERVFAIL, not a socket task.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.handle_inner(req, transport)
+            self.handle_inner(req, transport, peer)
         })) {
             Ok(r) => r,
             Err(_) => {
@@ -131,7 +154,7 @@ impl Engine {
         }
     }
 
-    fn handle_inner(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    fn handle_inner(&self, req: &[u8], transport: Transport, peer: IpAddr) -> Option<Vec<u8>> {
         if req[2] & 0x80 != 0 {
             return None;
         }
@@ -144,6 +167,11 @@ impl Engine {
                 return Some(formerr(req));
             }
         };
+        if msg.op_code == OpCode::Notify
+            && let Some(handler) = self.notify.get()
+        {
+            return Some(handler(&msg, req, peer));
+        }
         let (resp, counters) = self.respond(&msg, transport);
         let qtype = msg
             .queries
@@ -206,7 +234,13 @@ impl Engine {
     ) -> Option<Arc<QueryCounters>> {
         let zones = self.zones.load();
         let Some(zone) = zones.find_for(&q.name, q.query_type) else {
-            resp.metadata.response_code = ResponseCode::Refused;
+            // A secondary zone without data (not yet transferred, or expired) fails
+            // rather than being refused (RFC 1035 §4.3.5).
+            resp.metadata.response_code = if zones.is_unavailable(&q.name) {
+                ResponseCode::ServFail
+            } else {
+                ResponseCode::Refused
+            };
             return None;
         };
         let counters = zone.counters.clone();

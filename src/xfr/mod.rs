@@ -27,3 +27,6 @@ pub fn policy(cfg: &Config) -> out::Policy {
         keys,
     }
 }
+pub mod persist;
+pub mod client;
+pub mod secondary;

@@ -4,7 +4,7 @@
 //! builds a new set and swaps it in, so a broken zone never replaces a working one.
 
 use hickory_proto::rr::{Name, RData, RecordType};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -12,69 +12,143 @@ use std::sync::atomic::AtomicU64;
 use super::{Problem, Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
+use crate::xfr::persist;
 
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
 pub struct ZoneSet {
     zones: HashMap<Name, Arc<Zone>>,
+    /// Secondary zones configured but without data (never transferred, or expired):
+    /// names under them get SERVFAIL, not an answer from a parent zone.
+    unavailable: HashSet<Name>,
+}
+
+enum Closest<'a> {
+    Zone(&'a Arc<Zone>),
+    Unavailable,
+    None,
+}
+
+/// Where a secondary zone's data comes from at build time.
+fn secondary(cfg: &Config, name: &Name, previous: Option<&ZoneSet>) -> Option<Result<Zone, Vec<Problem>>> {
+    if let Some(old) = previous.and_then(|p| p.zones.get(name)) {
+        return Some(Ok((**old).clone()));
+    }
+    if previous.is_some_and(|p| p.unavailable.contains(name)) {
+        return None;
+    }
+    let path = persist::path(&cfg.state_dir, name);
+    match persist::load(&path) {
+        Ok(Some((records, _))) => Some(Zone::from_records(name, records, &path.display().to_string())),
+        Ok(None) => None,
+        Err(e) => Some(Err(vec![Problem { file: path.display().to_string(), line: 0, message: e }])),
+    }
 }
 
 impl ZoneSet {
     /// Loads every configured zone and attaches pools; all problems are returned. Query
-    /// counters of zones in `previous` carry over.
+    /// counters (and secondary zone data) of `previous` carry over; a secondary zone not
+    /// in `previous` starts from its persisted copy, if any.
     pub fn build(cfg: &Config, previous: Option<&ZoneSet>) -> Result<ZoneSet, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut zones = HashMap::new();
+        let mut unavailable = HashSet::new();
         for zc in &cfg.zones {
             let loaded = match &zc.source {
                 ZoneSource::File(path) => Zone::load(&zc.name, path),
                 ZoneSource::Embedded(text) => {
                     Zone::from_text(&zc.name, text, &format!("<embedded>/{}zone", zc.name))
                 }
+                ZoneSource::Secondary { .. } => match secondary(cfg, &zc.name, previous) {
+                    Some(z) => z,
+                    None => {
+                        unavailable.insert(zc.name.clone());
+                        continue;
+                    }
+                },
             };
+            if zones.contains_key(&zc.name) || unavailable.contains(&zc.name) {
+                problems.push(Problem {
+                    file: cfg.source.clone(),
+                    line: 0,
+                    message: format!("zone {} is configured twice", zc.name),
+                });
+            }
             match loaded {
                 Ok(mut z) => {
                     if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
                         z.counters = old.counters.clone();
-                    }
-                    if zones.contains_key(&zc.name) {
-                        problems.push(Problem {
-                            file: cfg.source.clone(),
-                            line: 0,
-                            message: format!("zone {} is configured twice", zc.name),
-                        });
                     }
                     zones.insert(zc.name.clone(), z);
                 }
                 Err(mut ps) => problems.append(&mut ps),
             }
         }
-        attach_plans(&mut zones, cfg, &mut problems);
+        let mut used = HashMap::new();
+        for z in zones.values_mut() {
+            attach_plans(z, cfg, &mut used);
+        }
+        check_pools(cfg, &used, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(ZoneSet {
             zones: zones.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            unavailable,
         })
+    }
+
+    /// A copy of this set with `zone` added or replaced (a completed transfer).
+    pub fn with_zone(&self, cfg: &Config, mut zone: Zone) -> ZoneSet {
+        if let Some(old) = self.zones.get(&zone.origin) {
+            zone.counters = old.counters.clone();
+        }
+        attach_plans(&mut zone, cfg, &mut HashMap::new());
+        let mut zones = self.zones.clone();
+        let mut unavailable = self.unavailable.clone();
+        unavailable.remove(&zone.origin);
+        zones.insert(zone.origin.clone(), Arc::new(zone));
+        ZoneSet { zones, unavailable }
+    }
+
+    /// A copy of this set in which `name` is unavailable (an expired secondary zone).
+    pub fn without_zone(&self, name: &Name) -> ZoneSet {
+        let mut zones = self.zones.clone();
+        zones.remove(name);
+        let mut unavailable = self.unavailable.clone();
+        unavailable.insert(name.clone());
+        ZoneSet { zones, unavailable }
+    }
+
+    pub fn get(&self, name: &Name) -> Option<&Arc<Zone>> {
+        self.zones.get(name)
+    }
+
+    /// True when the closest configured zone of `name` has no data now.
+    pub fn is_unavailable(&self, name: &Name) -> bool {
+        matches!(self.walk(name), Closest::Unavailable)
     }
 
     /// The zone that is authoritative for `name`: the longest matching origin.
     pub fn find(&self, name: &Name) -> Option<&Arc<Zone>> {
-        let mut n = labels(name);
-        loop {
-            let candidate = if n == labels(name) {
-                name.clone()
-            } else {
-                name.trim_to(n)
-            };
-            if let Some(z) = self.zones.get(&candidate) {
-                return Some(z);
-            }
-            if n == 0 {
-                return None;
-            }
-            n -= 1;
+        match self.walk(name) {
+            Closest::Zone(z) => Some(z),
+            _ => None,
         }
+    }
+
+    fn walk(&self, name: &Name) -> Closest<'_> {
+        let total = labels(name);
+        for n in (0..=total).rev() {
+            let candidate = if n == total { name.clone() } else { name.trim_to(n) };
+            if let Some(z) = self.zones.get(&candidate) {
+                return Closest::Zone(z);
+            }
+            if self.unavailable.contains(&candidate) {
+                return Closest::Unavailable;
+            }
+        }
+        Closest::None
     }
 
     /// The zone that answers `qname`/`qtype`. A DS RRset lives in the parent (RFC 4035
@@ -106,66 +180,66 @@ impl ZoneSet {
     }
 }
 
-/// Gives every balanced A/AAAA RRset its plan: more than one address, or a pool.
-fn attach_plans(zones: &mut HashMap<Name, Zone>, cfg: &Config, problems: &mut Vec<Problem>) {
+/// Gives every balanced A/AAAA RRset of `zone` its plan: more than one address, or a
+/// pool. Records which addresses each pool got in `used`.
+fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAddr>>) {
     let pools: HashMap<&Name, &PoolConfig> = cfg.pools.iter().map(|p| (&p.name, p)).collect();
-    let mut used: HashMap<&Name, Vec<IpAddr>> = HashMap::new();
-    for zone in zones.values_mut() {
-        for (name, node) in zone.nodes.iter_mut() {
-            let pool = pools.get(name).copied();
-            for set in node.rrsets.iter_mut() {
-                if !matches!(set.rtype, RecordType::A | RecordType::AAAA) {
-                    continue;
-                }
-                if pool.is_none() && set.records.len() < 2 {
-                    continue;
-                }
-                let addrs: Vec<IpAddr> = set
-                    .records
-                    .iter()
-                    .filter_map(|r| match r.data {
-                        RData::A(a) => Some(IpAddr::V4(a.0)),
-                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                        _ => None,
-                    })
-                    .collect();
-                let configured = |ip: &IpAddr| {
-                    pool.and_then(|p| p.weights.iter().find(|(a, _)| a == ip))
-                        .map_or(1, |(_, w)| *w)
-                };
-                let weights = addrs
-                    .iter()
-                    .zip(&set.copies)
-                    .map(|(ip, copies)| configured(ip) + copies - 1)
-                    .collect();
-                if let Some(p) = pool {
-                    used.entry(&p.name)
-                        .or_default()
-                        .extend(addrs.iter().copied());
-                }
-                set.plan = Some(Arc::new(Plan {
-                    served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
-                    pool: pool.map(|p| p.name.clone()),
-                    addrs,
-                    weights,
-                    policy: pool.map_or(cfg.defaults, |p| p.policy),
-                    check: pool.and_then(|p| p.check.as_ref()).and_then(|c| {
-                        let interval = cfg.checks.get(c)?.interval;
-                        Some((
-                            Arc::from(c.as_str()),
-                            interval.as_secs_f64().ceil().max(1.0) as u32,
-                        ))
-                    }),
-                }));
+    for (name, node) in zone.nodes.iter_mut() {
+        let pool = pools.get(name).copied();
+        for set in node.rrsets.iter_mut() {
+            if !matches!(set.rtype, RecordType::A | RecordType::AAAA) {
+                continue;
             }
+            set.plan = None;
+            if pool.is_none() && set.records.len() < 2 {
+                continue;
+            }
+            let addrs: Vec<IpAddr> = set
+                .records
+                .iter()
+                .filter_map(|r| match r.data {
+                    RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                    _ => None,
+                })
+                .collect();
+            let configured = |ip: &IpAddr| {
+                pool.and_then(|p| p.weights.iter().find(|(a, _)| a == ip))
+                    .map_or(1, |(_, w)| *w)
+            };
+            let weights = addrs
+                .iter()
+                .zip(&set.copies)
+                .map(|(ip, copies)| configured(ip) + copies - 1)
+                .collect();
+            if let Some(p) = pool {
+                used.entry(p.name.clone()).or_default().extend(addrs.iter().copied());
+            }
+            set.plan = Some(Arc::new(Plan {
+                served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
+                pool: pool.map(|p| p.name.clone()),
+                addrs,
+                weights,
+                policy: pool.map_or(cfg.defaults, |p| p.policy),
+                check: pool.and_then(|p| p.check.as_ref()).and_then(|c| {
+                    let interval = cfg.checks.get(c)?.interval;
+                    Some((Arc::from(c.as_str()), interval.as_secs_f64().ceil().max(1.0) as u32))
+                }),
+            }));
         }
     }
-    check_pools(cfg, &used, problems);
 }
 
 /// A pool must name address records that exist, and weights must name its addresses.
-fn check_pools(cfg: &Config, used: &HashMap<&Name, Vec<IpAddr>>, problems: &mut Vec<Problem>) {
+/// Pools under secondary zones are not checked: their data may not be transferred yet.
+fn check_pools(cfg: &Config, used: &HashMap<Name, Vec<IpAddr>>, problems: &mut Vec<Problem>) {
+    let secondary = |n: &Name| {
+        cfg.zones.iter().any(|z| matches!(z.source, ZoneSource::Secondary { .. }) && z.name.zone_of(n))
+    };
     for p in &cfg.pools {
+        if secondary(&p.name) {
+            continue;
+        }
         let problem = |message: String| Problem {
             file: p.file.clone(),
             line: p.line,

@@ -1,0 +1,296 @@
+//! Transfers in: the primary's SOA serial, and AXFR (RFC 5936) or IXFR (RFC 1995) over
+//! TCP, read message by message with per-message and overall timeouts, TSIG-verified
+//! on every message when a key is set. Nothing is applied here: the result is checked
+//! whole (first and closing SOA, serial chain) and handed back, or an error is.
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+use super::out::{request, serial_lt};
+use super::tsig::Key;
+
+/// How long one message of a transfer (or an SOA answer) may take.
+pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole transfer may take.
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The outcome of a transfer.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The primary's serial is not newer (IXFR answered with its SOA alone).
+    UpToDate,
+    /// The whole zone: every record, SOA first, no closing SOA.
+    Full(Vec<Record>),
+    /// The zone after applying the primary's increments to ours.
+    Incremental(Vec<Record>),
+}
+
+fn soa_serial(r: &Record) -> Option<u32> {
+    match &r.data {
+        RData::SOA(s) => Some(s.serial),
+        _ => None,
+    }
+}
+
+fn encode(msg: &Message, key: Option<&Key>) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
+    let mut bytes = msg.to_vec().map_err(|e| format!("cannot encode request: {e}"))?;
+    let mac = key.map(|k| k.sign(&mut bytes, None, true, None));
+    Ok((bytes, mac))
+}
+
+fn check_response(bytes: &[u8], id: u16, key: Option<&Key>, prior: Option<&[u8]>, first: bool) -> Result<(Message, Option<Vec<u8>>), String> {
+    let mac = match key {
+        Some(k) => Some(k.verify(bytes, prior, first).map_err(|f| format!("TSIG check failed: {f:?}"))?),
+        None => None,
+    };
+    let m = Message::from_vec(bytes).map_err(|e| format!("malformed answer: {e}"))?;
+    if m.id != id {
+        return Err("answer with the wrong ID".into());
+    }
+    if m.response_code != ResponseCode::NoError {
+        return Err(format!("primary answered {}", m.response_code));
+    }
+    Ok((m, mac))
+}
+
+/// Asks `primary` for the zone's SOA (UDP, then TCP if truncated).
+pub async fn query_soa(primary: SocketAddr, zone: &Name, key: Option<&Key>) -> Result<Record, String> {
+    let mut q = Message::query();
+    q.add_query(hickory_proto::op::Query::query(zone.clone(), RecordType::SOA));
+    let (bytes, mac) = encode(&q, key)?;
+    let bind: SocketAddr = if primary.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
+    let sock = UdpSocket::bind(bind).await.map_err(|e| e.to_string())?;
+    sock.send_to(&bytes, primary).await.map_err(|e| format!("cannot send to {primary}: {e}"))?;
+    let mut buf = vec![0u8; 65535];
+    let answer = loop {
+        let (n, from) = tokio::time::timeout(MESSAGE_TIMEOUT, sock.recv_from(&mut buf))
+            .await
+            .map_err(|_| format!("no SOA answer from {primary}"))?
+            .map_err(|e| e.to_string())?;
+        if from == primary && n >= 2 && buf[..2] == bytes[..2] {
+            break buf[..n].to_vec();
+        }
+    };
+    let answer = if answer.len() > 2 && answer[2] & 0x02 != 0 {
+        let mut msgs = Vec::new();
+        tcp_exchange(primary, &bytes, |m| {
+            msgs.push(m.to_vec());
+            Ok(true)
+        })
+        .await?;
+        msgs.pop().ok_or("empty TCP answer")?
+    } else {
+        answer
+    };
+    let (m, _) = check_response(&answer, q.id, key, mac.as_deref(), true)?;
+    m.answers
+        .into_iter()
+        .find(|r| r.record_type() == RecordType::SOA && r.name == *zone)
+        .ok_or_else(|| format!("{primary} sent no SOA for {zone}"))
+}
+
+/// Sends `req` over TCP and feeds each answer message to `each` until it returns true.
+async fn tcp_exchange(primary: SocketAddr, req: &[u8], mut each: impl FnMut(&[u8]) -> Result<bool, String>) -> Result<(), String> {
+    let work = async {
+        let mut s = tokio::time::timeout(MESSAGE_TIMEOUT, TcpStream::connect(primary))
+            .await
+            .map_err(|_| format!("connect to {primary} timed out"))?
+            .map_err(|e| format!("cannot connect to {primary}: {e}"))?;
+        let mut framed = (req.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(req);
+        s.write_all(&framed).await.map_err(|e| e.to_string())?;
+        let mut buf = vec![0u8; 65535];
+        loop {
+            let read = async {
+                let len = s.read_u16().await? as usize;
+                s.read_exact(&mut buf[..len]).await.map(|_| len)
+            };
+            let len = tokio::time::timeout(MESSAGE_TIMEOUT, read)
+                .await
+                .map_err(|_| format!("{primary} stalled mid-transfer"))?
+                .map_err(|e| format!("{primary} closed the connection mid-transfer: {e}"))?;
+            if each(&buf[..len])? {
+                return Ok(());
+            }
+        }
+    };
+    tokio::time::timeout(TRANSFER_TIMEOUT, work)
+        .await
+        .map_err(|_| format!("transfer from {primary} took longer than {TRANSFER_TIMEOUT:?}"))?
+}
+
+/// Transfers `zone` from `primary`: IXFR from `current` (our records, SOA first) when we
+/// have a copy, else AXFR.
+pub async fn transfer(primary: SocketAddr, zone: &Name, current: Option<&[Record]>, key: Option<&Key>) -> Result<Fetched, String> {
+    let ours = current.and_then(|c| c.first());
+    let req = request(zone, ours);
+    let (bytes, mac) = encode(&req, key)?;
+    let mut records: Vec<Record> = Vec::new();
+    let mut prior = mac;
+    let mut index = 0usize;
+    let mut result = None;
+    tcp_exchange(primary, &bytes, |raw| {
+        let (m, mac) = check_response(raw, req.id, key, prior.as_deref(), index == 0)?;
+        if key.is_some() {
+            prior = mac;
+        }
+        index += 1;
+        records.extend(m.answers);
+        result = interpret(&records, ours.and_then(soa_serial))?;
+        Ok(result.is_some())
+    })
+    .await?;
+    match result {
+        Some(Interpreted::UpToDate) => Ok(Fetched::UpToDate),
+        Some(Interpreted::Full) => {
+            records.pop();
+            Ok(Fetched::Full(records))
+        }
+        Some(Interpreted::Incremental(diffs)) => {
+            let base = current.ok_or("incremental answer to a full request")?;
+            Ok(Fetched::Incremental(apply(base, &records, &diffs)?))
+        }
+        None => Err("transfer ended early".into()),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Interpreted {
+    UpToDate,
+    Full,
+    /// (start, end) index ranges of each difference sequence, RFC 1995 §4.
+    Incremental(Vec<Diff>),
+}
+
+#[derive(Debug, PartialEq)]
+struct Diff {
+    old_soa: usize,
+    new_soa: usize,
+    end: usize,
+}
+
+/// Decides whether `records` form a complete answer yet; `None` while incomplete.
+fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted>, String> {
+    let Some(first) = records.first() else { return Ok(None) };
+    let n = soa_serial(first).ok_or("transfer does not start with an SOA")?;
+    if records.len() == 1 {
+        // IXFR: a lone SOA not newer than ours means "up to date" (RFC 1995 §2).
+        return Ok(ours.filter(|o| !serial_lt(*o, n)).map(|_| Interpreted::UpToDate));
+    }
+    let last = &records[records.len() - 1];
+    if soa_serial(last) != Some(n) {
+        return Ok(None);
+    }
+    if soa_serial(&records[1]).is_none() {
+        // AXFR form: the only other SOA is the closing one.
+        return Ok(Some(Interpreted::Full));
+    }
+    // IXFR form: SOA(n) [SOA(old) deletions SOA(new) additions]+ SOA(n).
+    let mut diffs = Vec::new();
+    let mut i = 1;
+    let mut expect = ours;
+    loop {
+        if i == records.len() - 1 {
+            return Ok(Some(Interpreted::Incremental(diffs)));
+        }
+        let old = soa_serial(&records[i]).ok_or("IXFR sequence does not start with an SOA")?;
+        if let Some(e) = expect
+            && e != old
+        {
+            return Err(format!("IXFR step starts at serial {old}, expected {e}"));
+        }
+        let Some(new_at) = (i + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some()) else {
+            return Ok(None);
+        };
+        let Some(end) = (new_at + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some()) else {
+            return Ok(None);
+        };
+        let new = soa_serial(&records[new_at]).unwrap_or(0);
+        diffs.push(Diff { old_soa: i, new_soa: new_at, end });
+        expect = Some(new);
+        i = end;
+        if new == n {
+            return Ok((i == records.len() - 1).then(|| Interpreted::Incremental(std::mem::take(&mut diffs))));
+        }
+    }
+}
+
+fn same(a: &Record, b: &Record) -> bool {
+    a.name == b.name && a.record_type() == b.record_type() && a.data == b.data
+}
+
+/// Applies IXFR differences to our records (SOA first).
+fn apply(base: &[Record], records: &[Record], diffs: &[Diff]) -> Result<Vec<Record>, String> {
+    let mut zone: Vec<Record> = base.to_vec();
+    for d in diffs {
+        for del in &records[d.old_soa + 1..d.new_soa] {
+            let before = zone.len();
+            zone.retain(|r| !same(r, del));
+            if zone.len() == before {
+                return Err(format!("IXFR deletes {} {}, which we do not have", del.name, del.record_type()));
+            }
+        }
+        zone.retain(|r| r.record_type() != RecordType::SOA);
+        zone.insert(0, records[d.new_soa].clone());
+        for add in &records[d.new_soa + 1..d.end] {
+            if !zone.iter().any(|r| same(r, add)) {
+                zone.push(add.clone());
+            }
+        }
+    }
+    Ok(zone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, SOA};
+
+    fn soa(serial: u32) -> Record {
+        let n = Name::from_ascii("z.test.").unwrap();
+        Record::from_rdata(n.clone(), 60, RData::SOA(SOA::new(n.clone(), n, serial, 1, 1, 1, 1)))
+    }
+
+    fn a(last: u8) -> Record {
+        Record::from_rdata(Name::from_ascii("w.z.test.").unwrap(), 60, RData::A(A::new(192, 0, 2, last)))
+    }
+
+    #[test]
+    fn axfr_is_complete_at_the_closing_soa() {
+        assert_eq!(interpret(&[soa(5), a(1)], None).unwrap(), None);
+        assert_eq!(interpret(&[soa(5), a(1), soa(5)], None).unwrap(), Some(Interpreted::Full));
+        assert!(interpret(&[a(1)], None).is_err());
+    }
+
+    #[test]
+    fn ixfr_sequences_apply_in_order() {
+        let base = vec![soa(1), a(1), a(2)];
+        let recs = vec![soa(3), soa(1), a(1), soa(2), a(3), soa(2), a(2), soa(3), a(4), soa(3)];
+        let Some(Interpreted::Incremental(diffs)) = interpret(&recs, Some(1)).unwrap() else {
+            panic!("complete IXFR expected");
+        };
+        assert_eq!(diffs.len(), 2);
+        let z = apply(&base, &recs, &diffs).unwrap();
+        let addrs: Vec<String> = z.iter().skip(1).map(|r| r.data.to_string()).collect();
+        assert_eq!(addrs, ["192.0.2.3", "192.0.2.4"]);
+        assert_eq!(soa_serial(&z[0]), Some(3));
+        // Incomplete until the closing SOA arrives.
+        assert_eq!(interpret(&recs[..8], Some(1)).unwrap(), None);
+    }
+
+    #[test]
+    fn ixfr_with_a_wrong_starting_serial_is_refused() {
+        let recs = vec![soa(3), soa(2), soa(3), soa(3)];
+        assert!(interpret(&recs, Some(1)).is_err());
+    }
+
+    #[test]
+    fn lone_soa_means_up_to_date_only_if_not_newer() {
+        assert_eq!(interpret(&[soa(5)], Some(5)).unwrap(), Some(Interpreted::UpToDate));
+        assert_eq!(interpret(&[soa(6)], Some(5)).unwrap(), None);
+    }
+}

@@ -1,0 +1,260 @@
+//! Secondary zones: one task per zone keeps the copy current.
+//!
+//! SOA timers per RFC 1035 §4.3.5: check the primaries every REFRESH seconds, every RETRY
+//! seconds after a failure, and stop answering (SERVFAIL) once EXPIRE seconds pass without
+//! reaching a primary. NOTIFY (RFC 1996) from a primary triggers a check at once; a burst of
+//! them causes one check. A new copy is verified whole, persisted, then swapped in.
+
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use super::client::{self, Fetched};
+use super::out::{serial_lt, zone_records};
+use super::persist;
+use super::tsig::Key;
+use crate::config::{Config, ZoneSource};
+use crate::dns::Engine;
+use crate::zone::Zone;
+
+/// Timers used before the first SOA is known.
+const INITIAL_RETRY: Duration = Duration::from_secs(10);
+
+/// One secondary zone's settings.
+#[derive(Debug, Clone, PartialEq)]
+struct Spec {
+    primaries: Vec<SocketAddr>,
+    key: Option<String>,
+}
+
+struct Running {
+    spec: Spec,
+    key: Option<Key>,
+    trigger: Arc<Notify>,
+    stop: CancellationToken,
+}
+
+/// Owns the secondary-zone tasks.
+pub struct Secondaries {
+    engine: Arc<Engine>,
+    cfg: Mutex<Arc<Config>>,
+    running: Mutex<HashMap<Name, Running>>,
+    /// Called after a transfer changed the zones (to re-target health checks).
+    on_change: Box<dyn Fn() + Send + Sync>,
+    tracker: TaskTracker,
+}
+
+impl Secondaries {
+    pub fn new(engine: Arc<Engine>, cfg: Arc<Config>, on_change: Box<dyn Fn() + Send + Sync>, tracker: TaskTracker) -> Arc<Secondaries> {
+        let s = Arc::new(Secondaries {
+            engine,
+            cfg: Mutex::new(cfg.clone()),
+            running: Mutex::new(HashMap::new()),
+            on_change,
+            tracker,
+        });
+        s.reconfigure(cfg);
+        s
+    }
+
+    fn cfg(&self) -> Arc<Config> {
+        self.cfg.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Starts, stops or restarts zone tasks to match `cfg`.
+    pub fn reconfigure(self: &Arc<Self>, cfg: Arc<Config>) {
+        *self.cfg.lock().unwrap_or_else(|p| p.into_inner()) = cfg.clone();
+        let wanted: HashMap<Name, Spec> = cfg
+            .zones
+            .iter()
+            .filter_map(|z| match &z.source {
+                ZoneSource::Secondary { primaries, key } => Some((z.name.clone(), Spec { primaries: primaries.clone(), key: key.clone() })),
+                _ => None,
+            })
+            .collect();
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.retain(|name, r| {
+            let keep = wanted.get(name) == Some(&r.spec);
+            if !keep {
+                r.stop.cancel();
+            }
+            keep
+        });
+        for (name, spec) in wanted {
+            if running.contains_key(&name) {
+                continue;
+            }
+            let key = spec.key.as_ref().and_then(|k| cfg.keys.get(k).and_then(|kc| Key::new(k, kc).ok()));
+            let r = Running { spec: spec.clone(), key: key.clone(), trigger: Arc::new(Notify::new()), stop: CancellationToken::new() };
+            let (me, trigger, stop, zone) = (self.clone(), r.trigger.clone(), r.stop.clone(), name.clone());
+            self.tracker.spawn(async move { me.run(zone, spec.primaries, key, trigger, stop).await });
+            running.insert(name, r);
+        }
+    }
+
+    /// Stops every zone task.
+    pub fn stop(&self) {
+        for r in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            r.stop.cancel();
+        }
+    }
+
+    /// Answers a NOTIFY (RFC 1996 §3): accepted only from one of the zone's primaries (and
+    /// signed with its key when one is set); an accepted one triggers an SOA check.
+    pub fn notify(&self, req: &Message, raw: &[u8], peer: IpAddr) -> Vec<u8> {
+        let mut resp = Message::new(req.id, MessageType::Response, OpCode::Notify);
+        resp.add_queries(req.queries.iter().cloned());
+        let zone = req.queries.first().map(|q| q.name.clone());
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((name, r)) = zone.as_ref().and_then(|z| running.get_key_value(z)) else {
+            resp.metadata.response_code = ResponseCode::NotAuth;
+            return resp.to_vec().unwrap_or_default();
+        };
+        let from_primary = r.spec.primaries.iter().any(|p| same_ip(p.ip(), peer));
+        let signed = match &r.key {
+            None => Ok(None),
+            Some(k) => k.verify(raw, None, true).map(|mac| Some((k, mac))),
+        };
+        let accepted = from_primary && signed.is_ok();
+        resp.metadata.authoritative = accepted;
+        resp.metadata.response_code = match (&signed, from_primary) {
+            (Err(_), _) => ResponseCode::NotAuth,
+            (_, false) => ResponseCode::Refused,
+            _ => ResponseCode::NoError,
+        };
+        if accepted {
+            info!(zone = %name, %peer, "NOTIFY accepted");
+            r.trigger.notify_one();
+        } else {
+            warn!(zone = %name, %peer, rcode = %resp.metadata.response_code, "NOTIFY refused");
+        }
+        let mut bytes = resp.to_vec().unwrap_or_default();
+        if let Ok(Some((k, mac))) = signed {
+            k.sign(&mut bytes, Some(&mac), true, None);
+        }
+        bytes
+    }
+
+    async fn run(self: Arc<Self>, name: Name, primaries: Vec<SocketAddr>, key: Option<Key>, trigger: Arc<Notify>, stop: CancellationToken) {
+        let path = persist::path(&self.cfg().state_dir, &name);
+        // The persisted copy was last confirmed current when its file was written or touched.
+        let mut last_ok: Option<SystemTime> = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        loop {
+            let outcome = tokio::select! {
+                r = self.refresh(&name, &primaries, key.as_ref(), &path) => r,
+                _ = stop.cancelled() => return,
+            };
+            let wait = match outcome {
+                Ok(()) => {
+                    last_ok = Some(SystemTime::now());
+                    persist::touch(&path);
+                    self.timers(&name).map_or(INITIAL_RETRY, |t| t.0)
+                }
+                Err(e) => {
+                    warn!(zone = %name, "refresh failed: {e}");
+                    self.timers(&name).map_or(INITIAL_RETRY, |t| t.1)
+                }
+            };
+            let wait = self.check_expiry(&name, last_ok).map_or(wait, |left| wait.min(left));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = trigger.notified() => {}
+                _ = stop.cancelled() => return,
+            }
+        }
+    }
+
+    /// (refresh, retry, expire) of the zone's current SOA.
+    fn timers(&self, name: &Name) -> Option<(Duration, Duration, Duration)> {
+        let zones = self.engine.zones();
+        let RData::SOA(soa) = &zones.get(name)?.soa.data else { return None };
+        let secs = |v: i32| Duration::from_secs(u64::from(v.max(1) as u32));
+        Some((secs(soa.refresh), secs(soa.retry), secs(soa.expire)))
+    }
+
+    /// Marks the zone unavailable once EXPIRE passed since the last successful check;
+    /// returns the time left before that happens.
+    fn check_expiry(&self, name: &Name, last_ok: Option<SystemTime>) -> Option<Duration> {
+        let (_, _, expire) = self.timers(name)?;
+        let age = last_ok.and_then(|t| t.elapsed().ok()).unwrap_or(Duration::MAX);
+        if age < expire {
+            return Some(expire - age);
+        }
+        error!(zone = %name, "zone expired: no primary reached for {expire:?}; answering SERVFAIL");
+        let _ = self.engine.update_zones(|z| Ok::<_, ()>(z.without_zone(name)));
+        None
+    }
+
+    /// One SOA check (and transfer if needed), trying each primary in turn.
+    async fn refresh(&self, name: &Name, primaries: &[SocketAddr], key: Option<&Key>, path: &std::path::Path) -> Result<(), String> {
+        let mut last_err = "no primaries".to_string();
+        for p in primaries {
+            match self.refresh_from(name, *p, key, path).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last_err = format!("{p}: {e}"),
+            }
+        }
+        Err(last_err)
+    }
+
+    async fn refresh_from(&self, name: &Name, primary: SocketAddr, key: Option<&Key>, path: &std::path::Path) -> Result<(), String> {
+        let soa = client::query_soa(primary, name, key).await?;
+        let theirs = match &soa.data {
+            RData::SOA(s) => s.serial,
+            _ => return Err("not an SOA".into()),
+        };
+        let current = self.engine.zones().get(name).cloned();
+        if let Some(z) = &current
+            && !serial_lt(z.serial, theirs)
+        {
+            return Ok(()); // up to date (RFC 1982 comparison)
+        }
+        let ours = current.as_ref().map(|z| {
+            let mut r = zone_records(z);
+            r.pop();
+            r
+        });
+        let (records, how) = match client::transfer(primary, name, ours.as_deref(), key).await? {
+            Fetched::UpToDate => return Ok(()),
+            Fetched::Full(r) => (r, "AXFR"),
+            Fetched::Incremental(r) => (r, "IXFR"),
+        };
+        self.apply(name, records, primary, how, path)
+    }
+
+    /// Verifies the new copy whole, persists it, then swaps it in.
+    fn apply(&self, name: &Name, records: Vec<Record>, primary: SocketAddr, how: &str, path: &std::path::Path) -> Result<(), String> {
+        let source = format!("{how} from {primary}");
+        let zone = Zone::from_records(name, records.clone(), &source).map_err(|ps| {
+            let list: Vec<String> = ps.iter().map(|p| p.message.clone()).collect();
+            format!("transferred zone rejected: {}", list.join("; "))
+        })?;
+        let serial = zone.serial;
+        let count = zone.record_count;
+        if let Err(e) = persist::save(path, &records) {
+            error!(zone = %name, "{e}; serving the new copy from memory only");
+        }
+        let cfg = self.cfg();
+        self.engine
+            .update_zones(|z| Ok::<_, String>(z.with_zone(&cfg, zone)))
+            .map_err(|e| format!("swap failed: {e}"))?;
+        info!(zone = %name, serial, records = count, "{source}: zone updated");
+        (self.on_change)();
+        Ok(())
+    }
+}
+
+fn same_ip(a: IpAddr, b: IpAddr) -> bool {
+    let canon = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    canon(a) == canon(b)
+}
