@@ -248,7 +248,12 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
             let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
             p.reconfigure(targets(&cfg, &e.zones()));
         });
-        Secondaries::new(engine.clone(), Arc::new(cfg.clone()), on_change, tracker.clone())
+        Secondaries::new(
+            engine.clone(),
+            Arc::new(cfg.clone()),
+            on_change,
+            tracker.clone(),
+        )
     };
     let s2 = secondaries.clone();
     engine.set_notify_handler(Box::new(move |m, raw, peer| s2.notify(m, raw, peer)));
@@ -257,7 +262,13 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
         info!("listening on {a} (udp, tcp)");
     }
     start_admin(&cfg, &engine, &prober, &stop, &tracker).await?;
-    let running = Running { path, engine, prober, secondaries, current };
+    let running = Running {
+        path,
+        engine,
+        prober,
+        secondaries,
+        current,
+    };
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -273,7 +284,10 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
     running.secondaries.stop();
     stop.cancel();
     tracker.close();
-    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
+        .await
+        .is_err()
+    {
         warn!("shutdown deadline passed with connections still open");
     }
     Ok(())
@@ -330,9 +344,18 @@ impl Running {
         let counters = &self.engine.counters;
         match built {
             Ok(Ok(cfg)) => {
-                let fixed = |c: &Config| (c.listen.clone(), c.admin, c.admin_token.clone(), c.state_dir.clone());
+                let fixed = |c: &Config| {
+                    (
+                        c.listen.clone(),
+                        c.admin,
+                        c.admin_token.clone(),
+                        c.state_dir.clone(),
+                    )
+                };
                 if fixed(&cfg) != fixed(started) {
-                    warn!("listen, admin, admin_token or state_dir changed; they take effect after a restart");
+                    warn!(
+                        "listen, admin, admin_token or state_dir changed; they take effect after a restart"
+                    );
                 }
                 let cfg = Arc::new(cfg);
                 *self.current.lock().unwrap_or_else(|x| x.into_inner()) = cfg.clone();
@@ -347,7 +370,10 @@ impl Running {
                     error!("{p}");
                 }
                 counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
-                error!("reload failed with {} problem(s); still serving the previous zones", problems.len());
+                error!(
+                    "reload failed with {} problem(s); still serving the previous zones",
+                    problems.len()
+                );
             }
             Err(e) => {
                 counters.reloads_failed.fetch_add(1, Ordering::Relaxed);

@@ -215,7 +215,10 @@ impl Validator {
                     });
                     match sock {
                         Some(a) => primaries.push(a),
-                        None => self.err(line, format!("zone {name}: primary '{p}' is not an address")),
+                        None => self.err(
+                            line,
+                            format!("zone {name}: primary '{p}' is not an address"),
+                        ),
                     }
                 }
                 if prims.is_empty() {

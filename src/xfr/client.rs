@@ -37,14 +37,25 @@ fn soa_serial(r: &Record) -> Option<u32> {
 }
 
 fn encode(msg: &Message, key: Option<&Key>) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
-    let mut bytes = msg.to_vec().map_err(|e| format!("cannot encode request: {e}"))?;
+    let mut bytes = msg
+        .to_vec()
+        .map_err(|e| format!("cannot encode request: {e}"))?;
     let mac = key.map(|k| k.sign(&mut bytes, None, true, None));
     Ok((bytes, mac))
 }
 
-fn check_response(bytes: &[u8], id: u16, key: Option<&Key>, prior: Option<&[u8]>, first: bool) -> Result<(Message, Option<Vec<u8>>), String> {
+fn check_response(
+    bytes: &[u8],
+    id: u16,
+    key: Option<&Key>,
+    prior: Option<&[u8]>,
+    first: bool,
+) -> Result<(Message, Option<Vec<u8>>), String> {
     let mac = match key {
-        Some(k) => Some(k.verify(bytes, prior, first).map_err(|f| format!("TSIG check failed: {f:?}"))?),
+        Some(k) => Some(
+            k.verify(bytes, prior, first)
+                .map_err(|f| format!("TSIG check failed: {f:?}"))?,
+        ),
         None => None,
     };
     let m = Message::from_vec(bytes).map_err(|e| format!("malformed answer: {e}"))?;
@@ -58,13 +69,26 @@ fn check_response(bytes: &[u8], id: u16, key: Option<&Key>, prior: Option<&[u8]>
 }
 
 /// Asks `primary` for the zone's SOA (UDP, then TCP if truncated).
-pub async fn query_soa(primary: SocketAddr, zone: &Name, key: Option<&Key>) -> Result<Record, String> {
+pub async fn query_soa(
+    primary: SocketAddr,
+    zone: &Name,
+    key: Option<&Key>,
+) -> Result<Record, String> {
     let mut q = Message::query();
-    q.add_query(hickory_proto::op::Query::query(zone.clone(), RecordType::SOA));
+    q.add_query(hickory_proto::op::Query::query(
+        zone.clone(),
+        RecordType::SOA,
+    ));
     let (bytes, mac) = encode(&q, key)?;
-    let bind: SocketAddr = if primary.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
+    let bind: SocketAddr = if primary.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
     let sock = UdpSocket::bind(bind).await.map_err(|e| e.to_string())?;
-    sock.send_to(&bytes, primary).await.map_err(|e| format!("cannot send to {primary}: {e}"))?;
+    sock.send_to(&bytes, primary)
+        .await
+        .map_err(|e| format!("cannot send to {primary}: {e}"))?;
     let mut buf = vec![0u8; 65535];
     let answer = loop {
         let (n, from) = tokio::time::timeout(MESSAGE_TIMEOUT, sock.recv_from(&mut buf))
@@ -94,7 +118,11 @@ pub async fn query_soa(primary: SocketAddr, zone: &Name, key: Option<&Key>) -> R
 }
 
 /// Sends `req` over TCP and feeds each answer message to `each` until it returns true.
-async fn tcp_exchange(primary: SocketAddr, req: &[u8], mut each: impl FnMut(&[u8]) -> Result<bool, String>) -> Result<(), String> {
+async fn tcp_exchange(
+    primary: SocketAddr,
+    req: &[u8],
+    mut each: impl FnMut(&[u8]) -> Result<bool, String>,
+) -> Result<(), String> {
     let work = async {
         let mut s = tokio::time::timeout(MESSAGE_TIMEOUT, TcpStream::connect(primary))
             .await
@@ -125,7 +153,12 @@ async fn tcp_exchange(primary: SocketAddr, req: &[u8], mut each: impl FnMut(&[u8
 
 /// Transfers `zone` from `primary`: IXFR from `current` (our records, SOA first) when we
 /// have a copy, else AXFR.
-pub async fn transfer(primary: SocketAddr, zone: &Name, current: Option<&[Record]>, key: Option<&Key>) -> Result<Fetched, String> {
+pub async fn transfer(
+    primary: SocketAddr,
+    zone: &Name,
+    current: Option<&[Record]>,
+    key: Option<&Key>,
+) -> Result<Fetched, String> {
     let ours = current.and_then(|c| c.first());
     let req = request(zone, ours);
     let (bytes, mac) = encode(&req, key)?;
@@ -175,11 +208,15 @@ struct Diff {
 
 /// Decides whether `records` form a complete answer yet; `None` while incomplete.
 fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted>, String> {
-    let Some(first) = records.first() else { return Ok(None) };
+    let Some(first) = records.first() else {
+        return Ok(None);
+    };
     let n = soa_serial(first).ok_or("transfer does not start with an SOA")?;
     if records.len() == 1 {
         // IXFR: a lone SOA not newer than ours means "up to date" (RFC 1995 §2).
-        return Ok(ours.filter(|o| !serial_lt(*o, n)).map(|_| Interpreted::UpToDate));
+        return Ok(ours
+            .filter(|o| !serial_lt(*o, n))
+            .map(|_| Interpreted::UpToDate));
     }
     let last = &records[records.len() - 1];
     if soa_serial(last) != Some(n) {
@@ -203,18 +240,25 @@ fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted
         {
             return Err(format!("IXFR step starts at serial {old}, expected {e}"));
         }
-        let Some(new_at) = (i + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some()) else {
+        let Some(new_at) = (i + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some())
+        else {
             return Ok(None);
         };
-        let Some(end) = (new_at + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some()) else {
+        let Some(end) = (new_at + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some())
+        else {
             return Ok(None);
         };
         let new = soa_serial(&records[new_at]).unwrap_or(0);
-        diffs.push(Diff { old_soa: i, new_soa: new_at, end });
+        diffs.push(Diff {
+            old_soa: i,
+            new_soa: new_at,
+            end,
+        });
         expect = Some(new);
         i = end;
         if new == n {
-            return Ok((i == records.len() - 1).then(|| Interpreted::Incremental(std::mem::take(&mut diffs))));
+            return Ok((i == records.len() - 1)
+                .then(|| Interpreted::Incremental(std::mem::take(&mut diffs))));
         }
     }
 }
@@ -231,7 +275,11 @@ fn apply(base: &[Record], records: &[Record], diffs: &[Diff]) -> Result<Vec<Reco
             let before = zone.len();
             zone.retain(|r| !same(r, del));
             if zone.len() == before {
-                return Err(format!("IXFR deletes {} {}, which we do not have", del.name, del.record_type()));
+                return Err(format!(
+                    "IXFR deletes {} {}, which we do not have",
+                    del.name,
+                    del.record_type()
+                ));
             }
         }
         zone.retain(|r| r.record_type() != RecordType::SOA);
@@ -252,24 +300,46 @@ mod tests {
 
     fn soa(serial: u32) -> Record {
         let n = Name::from_ascii("z.test.").unwrap();
-        Record::from_rdata(n.clone(), 60, RData::SOA(SOA::new(n.clone(), n, serial, 1, 1, 1, 1)))
+        Record::from_rdata(
+            n.clone(),
+            60,
+            RData::SOA(SOA::new(n.clone(), n, serial, 1, 1, 1, 1)),
+        )
     }
 
     fn a(last: u8) -> Record {
-        Record::from_rdata(Name::from_ascii("w.z.test.").unwrap(), 60, RData::A(A::new(192, 0, 2, last)))
+        Record::from_rdata(
+            Name::from_ascii("w.z.test.").unwrap(),
+            60,
+            RData::A(A::new(192, 0, 2, last)),
+        )
     }
 
     #[test]
     fn axfr_is_complete_at_the_closing_soa() {
         assert_eq!(interpret(&[soa(5), a(1)], None).unwrap(), None);
-        assert_eq!(interpret(&[soa(5), a(1), soa(5)], None).unwrap(), Some(Interpreted::Full));
+        assert_eq!(
+            interpret(&[soa(5), a(1), soa(5)], None).unwrap(),
+            Some(Interpreted::Full)
+        );
         assert!(interpret(&[a(1)], None).is_err());
     }
 
     #[test]
     fn ixfr_sequences_apply_in_order() {
         let base = vec![soa(1), a(1), a(2)];
-        let recs = vec![soa(3), soa(1), a(1), soa(2), a(3), soa(2), a(2), soa(3), a(4), soa(3)];
+        let recs = vec![
+            soa(3),
+            soa(1),
+            a(1),
+            soa(2),
+            a(3),
+            soa(2),
+            a(2),
+            soa(3),
+            a(4),
+            soa(3),
+        ];
         let Some(Interpreted::Incremental(diffs)) = interpret(&recs, Some(1)).unwrap() else {
             panic!("complete IXFR expected");
         };
@@ -290,7 +360,10 @@ mod tests {
 
     #[test]
     fn lone_soa_means_up_to_date_only_if_not_newer() {
-        assert_eq!(interpret(&[soa(5)], Some(5)).unwrap(), Some(Interpreted::UpToDate));
+        assert_eq!(
+            interpret(&[soa(5)], Some(5)).unwrap(),
+            Some(Interpreted::UpToDate)
+        );
         assert_eq!(interpret(&[soa(6)], Some(5)).unwrap(), None);
     }
 }

@@ -27,6 +27,6 @@ pub fn policy(cfg: &Config) -> out::Policy {
         keys,
     }
 }
-pub mod persist;
 pub mod client;
+pub mod persist;
 pub mod secondary;

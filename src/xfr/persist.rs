@@ -23,7 +23,9 @@ pub fn save(path: &Path, records: &[Record]) -> Result<(), String> {
     buf.extend_from_slice(MAGIC);
     for r in records {
         // Each record alone: no compression pointers across records.
-        let bytes = r.to_bytes().map_err(|e| format!("cannot encode {}: {e}", r.name))?;
+        let bytes = r
+            .to_bytes()
+            .map_err(|e| format!("cannot encode {}: {e}", r.name))?;
         buf.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
         buf.extend_from_slice(&bytes);
     }
@@ -52,13 +54,20 @@ pub fn load(path: &Path) -> Result<Option<(Vec<Record>, SystemTime)>, String> {
     let mut rest = data.strip_prefix(MAGIC).ok_or_else(bad)?;
     let mut records = Vec::new();
     while !rest.is_empty() {
-        let len = u32::from_be_bytes(rest.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+        let len = u32::from_be_bytes(
+            rest.get(..4)
+                .ok_or_else(bad)?
+                .try_into()
+                .map_err(|_| bad())?,
+        ) as usize;
         let bytes = rest.get(4..4 + len).ok_or_else(bad)?;
         let r = Record::read(&mut BinDecoder::new(bytes)).map_err(|e| format!("{}: {e}", bad()))?;
         records.push(r);
         rest = &rest[4 + len..];
     }
-    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| e.to_string())?;
+    let mtime = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| e.to_string())?;
     Ok(Some((records, mtime)))
 }
 

@@ -52,7 +52,12 @@ pub struct Secondaries {
 }
 
 impl Secondaries {
-    pub fn new(engine: Arc<Engine>, cfg: Arc<Config>, on_change: Box<dyn Fn() + Send + Sync>, tracker: TaskTracker) -> Arc<Secondaries> {
+    pub fn new(
+        engine: Arc<Engine>,
+        cfg: Arc<Config>,
+        on_change: Box<dyn Fn() + Send + Sync>,
+        tracker: TaskTracker,
+    ) -> Arc<Secondaries> {
         let s = Arc::new(Secondaries {
             engine,
             cfg: Mutex::new(cfg.clone()),
@@ -75,7 +80,13 @@ impl Secondaries {
             .zones
             .iter()
             .filter_map(|z| match &z.source {
-                ZoneSource::Secondary { primaries, key } => Some((z.name.clone(), Spec { primaries: primaries.clone(), key: key.clone() })),
+                ZoneSource::Secondary { primaries, key } => Some((
+                    z.name.clone(),
+                    Spec {
+                        primaries: primaries.clone(),
+                        key: key.clone(),
+                    },
+                )),
                 _ => None,
             })
             .collect();
@@ -91,17 +102,36 @@ impl Secondaries {
             if running.contains_key(&name) {
                 continue;
             }
-            let key = spec.key.as_ref().and_then(|k| cfg.keys.get(k).and_then(|kc| Key::new(k, kc).ok()));
-            let r = Running { spec: spec.clone(), key: key.clone(), trigger: Arc::new(Notify::new()), stop: CancellationToken::new() };
-            let (me, trigger, stop, zone) = (self.clone(), r.trigger.clone(), r.stop.clone(), name.clone());
-            self.tracker.spawn(async move { me.run(zone, spec.primaries, key, trigger, stop).await });
+            let key = spec
+                .key
+                .as_ref()
+                .and_then(|k| cfg.keys.get(k).and_then(|kc| Key::new(k, kc).ok()));
+            let r = Running {
+                spec: spec.clone(),
+                key: key.clone(),
+                trigger: Arc::new(Notify::new()),
+                stop: CancellationToken::new(),
+            };
+            let (me, trigger, stop, zone) = (
+                self.clone(),
+                r.trigger.clone(),
+                r.stop.clone(),
+                name.clone(),
+            );
+            self.tracker
+                .spawn(async move { me.run(zone, spec.primaries, key, trigger, stop).await });
             running.insert(name, r);
         }
     }
 
     /// Stops every zone task.
     pub fn stop(&self) {
-        for r in self.running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+        for r in self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
             r.stop.cancel();
         }
     }
@@ -142,10 +172,18 @@ impl Secondaries {
         bytes
     }
 
-    async fn run(self: Arc<Self>, name: Name, primaries: Vec<SocketAddr>, key: Option<Key>, trigger: Arc<Notify>, stop: CancellationToken) {
+    async fn run(
+        self: Arc<Self>,
+        name: Name,
+        primaries: Vec<SocketAddr>,
+        key: Option<Key>,
+        trigger: Arc<Notify>,
+        stop: CancellationToken,
+    ) {
         let path = persist::path(&self.cfg().state_dir, &name);
         // The persisted copy was last confirmed current when its file was written or touched.
-        let mut last_ok: Option<SystemTime> = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let mut last_ok: Option<SystemTime> =
+            std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         loop {
             let outcome = tokio::select! {
                 r = self.refresh(&name, &primaries, key.as_ref(), &path) => r,
@@ -162,7 +200,9 @@ impl Secondaries {
                     self.timers(&name).map_or(INITIAL_RETRY, |t| t.1)
                 }
             };
-            let wait = self.check_expiry(&name, last_ok).map_or(wait, |left| wait.min(left));
+            let wait = self
+                .check_expiry(&name, last_ok)
+                .map_or(wait, |left| wait.min(left));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = trigger.notified() => {}
@@ -174,7 +214,9 @@ impl Secondaries {
     /// (refresh, retry, expire) of the zone's current SOA.
     fn timers(&self, name: &Name) -> Option<(Duration, Duration, Duration)> {
         let zones = self.engine.zones();
-        let RData::SOA(soa) = &zones.get(name)?.soa.data else { return None };
+        let RData::SOA(soa) = &zones.get(name)?.soa.data else {
+            return None;
+        };
         let secs = |v: i32| Duration::from_secs(u64::from(v.max(1) as u32));
         Some((secs(soa.refresh), secs(soa.retry), secs(soa.expire)))
     }
@@ -183,17 +225,27 @@ impl Secondaries {
     /// returns the time left before that happens.
     fn check_expiry(&self, name: &Name, last_ok: Option<SystemTime>) -> Option<Duration> {
         let (_, _, expire) = self.timers(name)?;
-        let age = last_ok.and_then(|t| t.elapsed().ok()).unwrap_or(Duration::MAX);
+        let age = last_ok
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or(Duration::MAX);
         if age < expire {
             return Some(expire - age);
         }
         error!(zone = %name, "zone expired: no primary reached for {expire:?}; answering SERVFAIL");
-        let _ = self.engine.update_zones(|z| Ok::<_, ()>(z.without_zone(name)));
+        let _ = self
+            .engine
+            .update_zones(|z| Ok::<_, ()>(z.without_zone(name)));
         None
     }
 
     /// One SOA check (and transfer if needed), trying each primary in turn.
-    async fn refresh(&self, name: &Name, primaries: &[SocketAddr], key: Option<&Key>, path: &std::path::Path) -> Result<(), String> {
+    async fn refresh(
+        &self,
+        name: &Name,
+        primaries: &[SocketAddr],
+        key: Option<&Key>,
+        path: &std::path::Path,
+    ) -> Result<(), String> {
         let mut last_err = "no primaries".to_string();
         for p in primaries {
             match self.refresh_from(name, *p, key, path).await {
@@ -204,7 +256,13 @@ impl Secondaries {
         Err(last_err)
     }
 
-    async fn refresh_from(&self, name: &Name, primary: SocketAddr, key: Option<&Key>, path: &std::path::Path) -> Result<(), String> {
+    async fn refresh_from(
+        &self,
+        name: &Name,
+        primary: SocketAddr,
+        key: Option<&Key>,
+        path: &std::path::Path,
+    ) -> Result<(), String> {
         let soa = client::query_soa(primary, name, key).await?;
         let theirs = match &soa.data {
             RData::SOA(s) => s.serial,
@@ -230,7 +288,14 @@ impl Secondaries {
     }
 
     /// Verifies the new copy whole, persists it, then swaps it in.
-    fn apply(&self, name: &Name, records: Vec<Record>, primary: SocketAddr, how: &str, path: &std::path::Path) -> Result<(), String> {
+    fn apply(
+        &self,
+        name: &Name,
+        records: Vec<Record>,
+        primary: SocketAddr,
+        how: &str,
+        path: &std::path::Path,
+    ) -> Result<(), String> {
         let source = format!("{how} from {primary}");
         let zone = Zone::from_records(name, records.clone(), &source).map_err(|ps| {
             let list: Vec<String> = ps.iter().map(|p| p.message.clone()).collect();

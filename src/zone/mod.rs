@@ -98,11 +98,19 @@ impl Zone {
     }
 
     /// Builds and validates a zone from transferred records; `source` names them in errors.
-    pub fn from_records(origin: &Name, records: Vec<Record>, source: &str) -> Result<Zone, Vec<Problem>> {
+    pub fn from_records(
+        origin: &Name,
+        records: Vec<Record>,
+        source: &str,
+    ) -> Result<Zone, Vec<Problem>> {
         let file: Arc<str> = Arc::from(source);
         let records = records
             .into_iter()
-            .map(|record| SourceRecord { record, file: file.clone(), line: 0 })
+            .map(|record| SourceRecord {
+                record,
+                file: file.clone(),
+                line: 0,
+            })
             .collect();
         Zone::build(origin, records, source)
     }

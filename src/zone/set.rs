@@ -30,7 +30,11 @@ enum Closest<'a> {
 }
 
 /// Where a secondary zone's data comes from at build time.
-fn secondary(cfg: &Config, name: &Name, previous: Option<&ZoneSet>) -> Option<Result<Zone, Vec<Problem>>> {
+fn secondary(
+    cfg: &Config,
+    name: &Name,
+    previous: Option<&ZoneSet>,
+) -> Option<Result<Zone, Vec<Problem>>> {
     if let Some(old) = previous.and_then(|p| p.zones.get(name)) {
         return Some(Ok((**old).clone()));
     }
@@ -39,9 +43,17 @@ fn secondary(cfg: &Config, name: &Name, previous: Option<&ZoneSet>) -> Option<Re
     }
     let path = persist::path(&cfg.state_dir, name);
     match persist::load(&path) {
-        Ok(Some((records, _))) => Some(Zone::from_records(name, records, &path.display().to_string())),
+        Ok(Some((records, _))) => Some(Zone::from_records(
+            name,
+            records,
+            &path.display().to_string(),
+        )),
         Ok(None) => None,
-        Err(e) => Some(Err(vec![Problem { file: path.display().to_string(), line: 0, message: e }])),
+        Err(e) => Some(Err(vec![Problem {
+            file: path.display().to_string(),
+            line: 0,
+            message: e,
+        }])),
     }
 }
 
@@ -140,7 +152,11 @@ impl ZoneSet {
     fn walk(&self, name: &Name) -> Closest<'_> {
         let total = labels(name);
         for n in (0..=total).rev() {
-            let candidate = if n == total { name.clone() } else { name.trim_to(n) };
+            let candidate = if n == total {
+                name.clone()
+            } else {
+                name.trim_to(n)
+            };
             if let Some(z) = self.zones.get(&candidate) {
                 return Closest::Zone(z);
             }
@@ -213,7 +229,9 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 .map(|(ip, copies)| configured(ip) + copies - 1)
                 .collect();
             if let Some(p) = pool {
-                used.entry(p.name.clone()).or_default().extend(addrs.iter().copied());
+                used.entry(p.name.clone())
+                    .or_default()
+                    .extend(addrs.iter().copied());
             }
             set.plan = Some(Arc::new(Plan {
                 served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
@@ -223,7 +241,10 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 policy: pool.map_or(cfg.defaults, |p| p.policy),
                 check: pool.and_then(|p| p.check.as_ref()).and_then(|c| {
                     let interval = cfg.checks.get(c)?.interval;
-                    Some((Arc::from(c.as_str()), interval.as_secs_f64().ceil().max(1.0) as u32))
+                    Some((
+                        Arc::from(c.as_str()),
+                        interval.as_secs_f64().ceil().max(1.0) as u32,
+                    ))
                 }),
             }));
         }
@@ -234,7 +255,9 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
 /// Pools under secondary zones are not checked: their data may not be transferred yet.
 fn check_pools(cfg: &Config, used: &HashMap<Name, Vec<IpAddr>>, problems: &mut Vec<Problem>) {
     let secondary = |n: &Name| {
-        cfg.zones.iter().any(|z| matches!(z.source, ZoneSource::Secondary { .. }) && z.name.zone_of(n))
+        cfg.zones
+            .iter()
+            .any(|z| matches!(z.source, ZoneSource::Secondary { .. }) && z.name.zone_of(n))
     };
     for p in &cfg.pools {
         if secondary(&p.name) {

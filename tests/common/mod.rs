@@ -44,13 +44,17 @@ impl Server {
     /// Writes `files` (name, content) into a temp dir, replaces `{PORT}` in the
     /// configuration, starts `rrdns serve -c` and waits until it answers.
     pub fn start(config: &str, files: &[(&str, &str)]) -> Server {
+        Self::start_on(free_port(), config, files)
+    }
+
+    /// Like [`Server::start`] on a port chosen by the caller (to tell peers beforehand).
+    pub fn start_on(port: u16, config: &str, files: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         for (name, content) in files {
             let p = dir.path().join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, content).unwrap();
         }
-        let port = free_port();
         let admin = free_port();
         let cfg = dir.path().join("rrdns.yaml");
         let text = config
@@ -256,6 +260,7 @@ pub fn exists(p: &Path) -> bool {
     p.exists()
 }
 pub mod backend;
+pub mod knot;
 
 /// A minimal HTTP/1.1 client for the admin API: (status, body).
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {

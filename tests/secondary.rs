@@ -1,0 +1,238 @@
+//! rrdns as a secondary of a real Knot primary, and Knot as a secondary of rrdns: AXFR,
+//! NOTIFY-triggered IXFR, persistence across restarts, TSIG on and off, a 100,000-record
+//! zone transferred whole.
+
+mod common;
+
+use common::knot::{Knot, Role, SECRET};
+use common::*;
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{RData, RecordType};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+fn zone(serial: u32, www: &str) -> String {
+    format!(
+        "$TTL 300\n@ SOA ns hostmaster {serial} 3600 600 86400 60\n@ NS ns\nns A 127.0.0.53\n\
+         www A 192.0.2.1\nwww A {www}\nmail A 192.0.2.25\n"
+    )
+}
+
+fn serial(s: &Server, zone: &str) -> Option<u32> {
+    let m = s.udp(zone, RecordType::SOA);
+    m.answers.iter().find_map(|r| match &r.data {
+        RData::SOA(soa) => Some(soa.serial),
+        _ => None,
+    })
+}
+
+fn wait(what: &str, limit: Duration, log: impl Fn() -> String, f: impl Fn() -> bool) -> Duration {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out waiting for {what}; log:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    start.elapsed()
+}
+
+fn secondary_config(primary: u16, tsig: bool) -> String {
+    let key = if tsig { "    key: xfr\n" } else { "" };
+    let keys = if tsig {
+        format!("keys:\n  xfr: {{ algorithm: hmac-sha256, secret: \"{SECRET}\" }}\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nadmin: \"127.0.0.1:{{ADMIN}}\"\nstate_dir: state\n\
+zones:\n  - name: k.test.\n    primaries: [\"127.0.0.1:{primary}\"]\n{key}{keys}\
+pools:\n  www.k.test.:\n    weighting: order\n    ttl: 20\n"
+    )
+}
+
+fn follows_a_knot_primary(tsig: bool) {
+    let port = free_port();
+    let knot = Knot::start(
+        "k.test.",
+        Role::Primary {
+            zone_text: &zone(1, "192.0.2.2"),
+            notify: port,
+        },
+        tsig,
+    );
+    let s = Server::start_on(port, &secondary_config(knot.port, tsig), &[]);
+    wait(
+        "the first transfer",
+        Duration::from_secs(10),
+        || s.log(),
+        || serial(&s, "k.test.") == Some(1),
+    );
+    // Pools apply to secondary zones: balanced and TTL-capped.
+    let m = s.udp("www.k.test.", RecordType::A);
+    assert_eq!(m.answers.len(), 2);
+    assert!(m.answers.iter().all(|r| r.ttl == 20));
+
+    knot.update("k.test.", &zone(2, "192.0.2.3"));
+    let took = wait(
+        "NOTIFY and IXFR",
+        Duration::from_secs(5),
+        || format!("{}\n{}", s.log(), knot.log()),
+        || serial(&s, "k.test.") == Some(2),
+    );
+    eprintln!("serial 2 served {took:?} after the change on the primary (tsig={tsig})");
+    assert!(s.log().contains("NOTIFY accepted"), "{}", s.log());
+    assert!(
+        s.log().contains("IXFR from"),
+        "IXFR used when the primary has history:\n{}",
+        s.log()
+    );
+    let addrs: BTreeSet<String> = s
+        .udp("www.k.test.", RecordType::A)
+        .answers
+        .iter()
+        .map(|r| r.data.to_string())
+        .collect();
+    assert_eq!(
+        addrs,
+        BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.3".to_string()])
+    );
+
+    // The primary goes away: the copy keeps serving, and after a restart too (from disk).
+    drop(knot);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(serial(&s, "k.test."), Some(2));
+    let (dir, cfg, port, admin) = s.stop();
+    let s = Server::spawn(dir, cfg, port, admin);
+    assert_eq!(
+        serial(&s, "k.test."),
+        Some(2),
+        "served from the persisted copy"
+    );
+    assert_eq!(s.udp("mail.k.test.", RecordType::A).answers.len(), 1);
+}
+
+#[test]
+fn secondary_of_knot_without_tsig() {
+    follows_a_knot_primary(false);
+}
+
+#[test]
+fn secondary_of_knot_with_tsig() {
+    follows_a_knot_primary(true);
+}
+
+#[test]
+fn a_secondary_without_data_answers_servfail_and_unknown_notifies_are_refused() {
+    let dead = free_port();
+    let s = Server::start(&secondary_config(dead, false), &[]);
+    let m = s.udp("www.k.test.", RecordType::A);
+    assert_eq!(m.response_code, ResponseCode::ServFail);
+}
+
+fn big_zone(n: usize) -> String {
+    let mut z = String::with_capacity(n * 32);
+    z.push_str("$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.53\n");
+    for i in 0..n {
+        z.push_str(&format!(
+            "h{i} A 10.{}.{}.{}\n",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        ));
+    }
+    z
+}
+
+fn axfr_set(
+    addr: std::net::SocketAddr,
+    zone: &str,
+    key: Option<&str>,
+) -> (BTreeSet<String>, String) {
+    let mut args = vec![zone, "AXFR", "+noall", "+answer"];
+    let y;
+    if let Some(k) = key {
+        y = format!("hmac-sha256:xfr:{k}");
+        args.push("-y");
+        args.push(&y);
+    }
+    let out = dig(addr, &args);
+    let set = out
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    (set, out)
+}
+
+fn knot_secondary_transfers_everything(tsig: bool) {
+    let n = 100_000;
+    let text = big_zone(n);
+    let key = if tsig {
+        format!("  key: xfr\nkeys:\n  xfr: {{ algorithm: hmac-sha256, secret: \"{SECRET}\" }}\n")
+    } else {
+        String::new()
+    };
+    let cfg = format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nstate_dir: state\nzones: [{{ name: big.test., file: big.zone }}]\n\
+transfer:\n  allow: [\"127.0.0.0/8\"]\n{key}"
+    );
+    let s = Server::start(&cfg, &[("big.zone", &text)]);
+    let ours = s.addr;
+    let knot = Knot::start("big.test.", Role::Secondary { primary: s.port }, tsig);
+    let kaddr: std::net::SocketAddr = ([127, 0, 0, 1], knot.port).into();
+    let q = query_bytes("h99999.big.test.", RecordType::A, None);
+    wait(
+        "Knot to load the transferred zone",
+        Duration::from_secs(60),
+        || knot.log(),
+        || {
+            udp_exchange(kaddr, &q, Duration::from_millis(200))
+                .and_then(|r| hickory_proto::op::Message::from_vec(&r).ok())
+                .is_some_and(|m| m.answers.len() == 1)
+        },
+    );
+    let secret = tsig.then_some(SECRET);
+    let (mine, _) = axfr_set(ours, "big.test", secret);
+    let (theirs, _) = axfr_set(kaddr, "big.test", None);
+    // AXFR lists the SOA twice; a set holds it once: n addresses + SOA + NS + ns A.
+    assert_eq!(mine.len(), n + 3);
+    let differ: Vec<&String> = mine.symmetric_difference(&theirs).take(5).collect();
+    assert!(
+        differ.is_empty(),
+        "Knot and rrdns differ ({} vs {} records), e.g. {differ:?}",
+        mine.len(),
+        theirs.len()
+    );
+    if tsig {
+        let (unsigned, out) = axfr_set(ours, "big.test", None);
+        assert!(
+            unsigned.is_empty(),
+            "an unsigned request is refused when a key is required:\n{out}"
+        );
+        let (_, out) = axfr_set(ours, "big.test", Some("d3Jvbmcta2V5"));
+        assert!(out.contains("BADSIG") || out.contains("failed"), "{out}");
+    }
+}
+
+#[test]
+fn knot_as_secondary_of_rrdns_gets_a_100k_record_zone_whole() {
+    knot_secondary_transfers_everything(false);
+}
+
+#[test]
+fn knot_as_secondary_of_rrdns_with_tsig() {
+    knot_secondary_transfers_everything(true);
+}
+
+#[test]
+fn transfers_are_refused_outside_the_allow_list() {
+    let cfg = "listen: [\"127.0.0.1:{PORT}\"]\nzones: [{ name: z.test., file: z.zone }]\ntransfer:\n  allow: [\"127.0.0.2/32\"]\n";
+    let s = Server::start(cfg, &[("z.zone", &zone(1, "192.0.2.2"))]);
+    let out = s.dig(&["z.test", "AXFR"]);
+    assert!(out.contains("Transfer failed"), "{out}");
+    let out = s.dig(&["z.test", "AXFR", "-b", "127.0.0.2"]);
+    assert!(out.contains("XFR size: 7 records"), "{out}");
+}
