@@ -19,6 +19,7 @@ use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
 use crate::health::{Drains, Prober};
 use crate::xfr;
+use crate::xfr::notify::Announcer;
 use crate::xfr::secondary::Secondaries;
 use crate::zone::{Problem, ZoneSet};
 
@@ -63,15 +64,6 @@ fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
     }
 }
 
-/// Features configured but not provided by this version: said out loud, never silent.
-fn unsupported(cfg: &Config) -> Vec<String> {
-    let mut out = Vec::new();
-    if !cfg.transfer.notify.is_empty() {
-        out.push("sending NOTIFY is not implemented yet; 'transfer.notify' is ignored".into());
-    }
-    out
-}
-
 /// `rrdns check`: validates everything, prints a summary per zone, exit 1 on any problem.
 pub fn check(path: Option<&Path>) -> ExitCode {
     let (cfg, mut problems) = load_config(path);
@@ -92,14 +84,11 @@ pub fn check(path: Option<&Path>) -> ExitCode {
         eprintln!("{} problem(s) found", problems.len());
         return ExitCode::FAILURE;
     };
-    for z in zones.zones() {
-        for w in &z.warnings {
-            eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
-        }
+    for zc in &cfg.zones {
         let pools: Vec<String> = cfg
             .pools
             .iter()
-            .filter(|p| z.origin.zone_of(&p.name))
+            .filter(|p| zc.name.zone_of(&p.name))
             .map(|p| p.name.to_string())
             .collect();
         let pools = if pools.is_empty() {
@@ -107,13 +96,18 @@ pub fn check(path: Option<&Path>) -> ExitCode {
         } else {
             pools.join(" ")
         };
+        let Some(z) = zones.get(&zc.name) else {
+            // A secondary zone with no persisted copy: fine, it is transferred at start.
+            println!("{} secondary, no copy yet pools {pools}", zc.name);
+            continue;
+        };
+        for w in &z.warnings {
+            eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
+        }
         println!(
-            "{} serial {} records {} pools {}",
-            z.origin, z.serial, z.record_count, pools
+            "{} serial {} records {} pools {pools}",
+            z.origin, z.serial, z.record_count
         );
-    }
-    for w in unsupported(&cfg) {
-        eprintln!("{}: warning: {w}", cfg.source);
     }
     ExitCode::SUCCESS
 }
@@ -229,12 +223,10 @@ struct Running {
     secondaries: Arc<Secondaries>,
     /// The configuration in force (what a restart would need to change is kept from the start).
     current: Arc<Mutex<Arc<Config>>>,
+    announcer: Arc<Announcer>,
 }
 
 async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> anyhow::Result<()> {
-    for w in unsupported(&cfg) {
-        warn!("{w}");
-    }
     log_zones(&zones);
     let engine = Arc::new(Engine::new(zones));
     engine.set_xfr_policy(xfr::policy(&cfg));
@@ -242,11 +234,19 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
     let tracker = TaskTracker::new();
     let prober = start_prober(&cfg, &engine, &tracker)?;
     let current = Arc::new(Mutex::new(Arc::new(cfg.clone())));
+    let announcer = Arc::new(Announcer::default());
+    announcer.prime(&engine.zones());
     let secondaries = {
-        let (c, e, p) = (current.clone(), engine.clone(), prober.clone());
+        let (c, e, p, a) = (
+            current.clone(),
+            engine.clone(),
+            prober.clone(),
+            announcer.clone(),
+        );
         let on_change = Box::new(move || {
             let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
             p.reconfigure(targets(&cfg, &e.zones()));
+            a.announce(&e.zones(), &cfg.transfer.notify, xfr::policy(&cfg).required);
         });
         Secondaries::new(
             engine.clone(),
@@ -268,6 +268,7 @@ async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> a
         prober,
         secondaries,
         current,
+        announcer,
     };
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
@@ -359,7 +360,13 @@ impl Running {
                 }
                 let cfg = Arc::new(cfg);
                 *self.current.lock().unwrap_or_else(|x| x.into_inner()) = cfg.clone();
-                self.engine.set_xfr_policy(xfr::policy(&cfg));
+                let policy = xfr::policy(&cfg);
+                self.announcer.announce(
+                    &self.engine.zones(),
+                    &cfg.transfer.notify,
+                    policy.required.clone(),
+                );
+                self.engine.set_xfr_policy(policy);
                 self.prober.reconfigure(targets(&cfg, &self.engine.zones()));
                 self.secondaries.reconfigure(cfg);
                 counters.reloads_ok.fetch_add(1, Ordering::Relaxed);

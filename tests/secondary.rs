@@ -125,7 +125,7 @@ fn secondary_of_knot_with_tsig() {
 }
 
 #[test]
-fn a_secondary_without_data_answers_servfail_and_unknown_notifies_are_refused() {
+fn a_secondary_without_data_answers_servfail() {
     let dead = free_port();
     let s = Server::start(&secondary_config(dead, false), &[]);
     let m = s.udp("www.k.test.", RecordType::A);
@@ -235,4 +235,44 @@ fn transfers_are_refused_outside_the_allow_list() {
     assert!(out.contains("Transfer failed"), "{out}");
     let out = s.dig(&["z.test", "AXFR", "-b", "127.0.0.2"]);
     assert!(out.contains("XFR size: 7 records"), "{out}");
+}
+
+#[test]
+fn a_reload_with_a_new_serial_notifies_the_secondaries() {
+    let port = free_port();
+    let knot = Knot::start("z.test.", Role::Secondary { primary: port }, false);
+    let cfg = format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nzones: [{{ name: z.test., file: z.zone }}]\n\
+transfer:\n  allow: [\"127.0.0.0/8\"]\n  notify: [\"127.0.0.1:{}\"]\n",
+        knot.port
+    );
+    let s = Server::start_on(port, &cfg, &[("z.zone", &zone(1, "192.0.2.2"))]);
+    let kaddr: std::net::SocketAddr = ([127, 0, 0, 1], knot.port).into();
+    let knot_serial = || {
+        let q = query_bytes("z.test.", RecordType::SOA, None);
+        udp_exchange(kaddr, &q, Duration::from_millis(200))
+            .and_then(|r| hickory_proto::op::Message::from_vec(&r).ok())
+            .and_then(|m| {
+                m.answers.iter().find_map(|r| match &r.data {
+                    RData::SOA(soa) => Some(soa.serial),
+                    _ => None,
+                })
+            })
+    };
+    wait(
+        "Knot's first transfer",
+        Duration::from_secs(15),
+        || knot.log(),
+        || knot_serial() == Some(1),
+    );
+    std::fs::write(s.path("z.zone"), zone(2, "192.0.2.9")).unwrap();
+    s.hup();
+    let took = wait(
+        "NOTIFY to Knot and its transfer",
+        Duration::from_secs(5),
+        || format!("{}\n{}", s.log(), knot.log()),
+        || knot_serial() == Some(2),
+    );
+    eprintln!("Knot served serial 2 {took:?} after SIGHUP");
+    assert!(s.log().contains("NOTIFY answered"), "{}", s.log());
 }

@@ -28,5 +28,6 @@ pub fn policy(cfg: &Config) -> out::Policy {
     }
 }
 pub mod client;
+pub mod notify;
 pub mod persist;
 pub mod secondary;
