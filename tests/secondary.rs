@@ -247,6 +247,8 @@ transfer:\n  allow: [\"127.0.0.0/8\"]\n  notify: [\"127.0.0.1:{}\"]\n",
         knot.port
     );
     let s = Server::start_on(port, &cfg, &[("z.zone", &zone(1, "192.0.2.2"))]);
+    // Knot may have tried before rrdns listened; ask it to transfer now.
+    knot.ctl(&["zone-refresh", "z.test."]);
     let kaddr: std::net::SocketAddr = ([127, 0, 0, 1], knot.port).into();
     let knot_serial = || {
         let q = query_bytes("z.test.", RecordType::SOA, None);
@@ -275,4 +277,95 @@ transfer:\n  allow: [\"127.0.0.0/8\"]\n  notify: [\"127.0.0.1:{}\"]\n",
     );
     eprintln!("Knot served serial 2 {took:?} after SIGHUP");
     assert!(s.log().contains("NOTIFY answered"), "{}", s.log());
+    // rrdns kept the change, so Knot got an incremental transfer.
+    let log = knot.log();
+    assert!(
+        log.contains("IXFR, incoming") && log.contains("serial 1 -> 2"),
+        "{log}"
+    );
+    assert!(!log.contains("fallback to AXFR"), "{log}");
+    // And dig sees the difference sequence.
+    let out = s.dig(&["z.test", "IXFR=1", "+noall", "+answer"]);
+    assert!(
+        out.contains("192.0.2.2") && out.contains("192.0.2.9"),
+        "removed and added: {out}"
+    );
+}
+
+/// BIND 9 (Debian's `bind9`) as the primary: the same flow as with Knot.
+#[test]
+fn secondary_of_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let (bind_port, port) = (free_port(), free_port());
+    std::fs::write(
+        dir.path().join("zone"),
+        zone(1, "192.0.2.2").replace("$TTL 300\n", "$TTL 300\n$ORIGIN k.test.\n"),
+    )
+    .unwrap();
+    let conf = format!(
+        "options {{\n  directory \"{d}\";\n  listen-on port {bind_port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n\
+  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  recursion no;\n  dnssec-validation no;\n\
+  notify explicit;\n  ixfr-from-differences yes;\n}};\n\
+key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET}\"; }};\n\
+zone \"k.test\" {{\n  type primary;\n  file \"{d}/zone\";\n  allow-transfer {{ key xfr; }};\n\
+  also-notify {{ 127.0.0.1 port {port} key xfr; }};\n}};\n"
+    );
+    std::fs::write(dir.path().join("named.conf"), conf).unwrap();
+    let log = std::fs::File::create(dir.path().join("named.log")).unwrap();
+    struct Named(std::process::Child);
+    impl Drop for Named {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let named = Named(
+        std::process::Command::new("named")
+            .args(["-g", "-c"])
+            .arg(dir.path().join("named.conf"))
+            .stderr(log)
+            .spawn()
+            .expect("BIND is installed (apt-get install bind9)"),
+    );
+    let named_log = || std::fs::read_to_string(dir.path().join("named.log")).unwrap_or_default();
+    wait(
+        "named to listen",
+        Duration::from_secs(15),
+        named_log,
+        || std::net::TcpStream::connect(("127.0.0.1", bind_port)).is_ok(),
+    );
+    let s = Server::start_on(port, &secondary_config(bind_port, true), &[]);
+    let both = || format!("{}\n{}", s.log(), named_log());
+    wait(
+        "the first transfer from BIND",
+        Duration::from_secs(10),
+        both,
+        || serial(&s, "k.test.") == Some(1),
+    );
+    std::fs::write(
+        dir.path().join("zone"),
+        zone(2, "192.0.2.7").replace("$TTL 300\n", "$TTL 300\n$ORIGIN k.test.\n"),
+    )
+    .unwrap();
+    common::signal(&named.0, "HUP");
+    let took = wait(
+        "BIND's NOTIFY and the IXFR",
+        Duration::from_secs(10),
+        both,
+        || serial(&s, "k.test.") == Some(2),
+    );
+    eprintln!("serial 2 from BIND served {took:?} after its reload");
+    // BIND answered this IXFR in AXFR form (it may, RFC 1995 §4); either is applied whole.
+    assert!(s.log().contains("NOTIFY accepted"), "{}", s.log());
+    let addrs: BTreeSet<String> = s
+        .udp("www.k.test.", RecordType::A)
+        .answers
+        .iter()
+        .map(|r| r.data.to_string())
+        .collect();
+    assert_eq!(
+        addrs,
+        BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.7".to_string()])
+    );
 }

@@ -28,6 +28,7 @@ pub fn policy(cfg: &Config) -> out::Policy {
     }
 }
 pub mod client;
+pub mod history;
 pub mod notify;
 pub mod persist;
 pub mod secondary;

@@ -150,6 +150,10 @@ pub fn answer(
             vec![zone.soa.clone()]
         }
         _ if udp => vec![zone.soa.clone()],
+        Some(s) if q.query_type == RecordType::IXFR => match super::history::chain(zone, s) {
+            Some(steps) => super::history::ixfr_records(zone, &steps),
+            None => zone_records(zone),
+        },
         _ => zone_records(zone),
     };
     let mut msgs = pack(req, &records);

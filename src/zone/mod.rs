@@ -82,6 +82,8 @@ pub struct Zone {
     pub warnings: Vec<Problem>,
     /// Queries answered from this zone; carried over across reloads.
     pub counters: Arc<QueryCounters>,
+    /// Recent changes, for IXFR out.
+    pub history: Arc<Vec<crate::xfr::history::Change>>,
 }
 
 impl Zone {
@@ -302,6 +304,7 @@ impl Builder {
             record_count: self.count,
             warnings: self.warnings,
             counters: Arc::default(),
+            history: Arc::default(),
         })
     }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use super::{Problem, Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
-use crate::xfr::persist;
+use crate::xfr::{history, persist};
 
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
@@ -90,6 +90,7 @@ impl ZoneSet {
                 Ok(mut z) => {
                     if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
                         z.counters = old.counters.clone();
+                        history::carry(old, &mut z);
                     }
                     zones.insert(zc.name.clone(), z);
                 }
@@ -114,6 +115,7 @@ impl ZoneSet {
     pub fn with_zone(&self, cfg: &Config, mut zone: Zone) -> ZoneSet {
         if let Some(old) = self.zones.get(&zone.origin) {
             zone.counters = old.counters.clone();
+            history::carry(old, &mut zone);
         }
         attach_plans(&mut zone, cfg, &mut HashMap::new());
         let mut zones = self.zones.clone();

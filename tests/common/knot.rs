@@ -98,6 +98,21 @@ template:\n  - id: default\n    storage: {d}\n    zonefile-sync: -1\n    zonefil
         std::fs::read_to_string(self.dir.path().join("knot.log")).unwrap_or_default()
     }
 
+    /// Runs `knotc ARGS…` against this server.
+    pub fn ctl(&self, args: &[&str]) {
+        let ok = Command::new("knotc")
+            .arg("-c")
+            .arg(&self.conf)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "knotc {args:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    }
+
     /// Replaces the zone file and has Knot reload it (it then sends NOTIFY).
     pub fn update(&self, zone: &str, text: &str) {
         std::fs::write(self.dir.path().join("zone"), text).unwrap();

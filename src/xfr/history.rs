@@ -1,0 +1,107 @@
+//! The recent changes of a zone, kept so that IXFR (RFC 1995) can send differences
+//! instead of the whole zone. A change is recorded whenever a zone is replaced by a
+//! version with another serial (a reload of its file, or a transfer in).
+
+use hickory_proto::rr::Record;
+use hickory_proto::serialize::binary::BinEncodable;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::out::zone_records;
+use crate::zone::Zone;
+
+/// How many changes are kept per zone.
+pub const MAX_CHANGES: usize = 16;
+/// Above this many changed records a change is not kept: AXFR is as cheap then.
+pub const MAX_CHANGED_RECORDS: usize = 100_000;
+
+/// One version step: SOA before and after, records removed and added.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub from: Record,
+    pub to: Record,
+    pub removed: Vec<Record>,
+    pub added: Vec<Record>,
+}
+
+/// A record's identity for comparison: its wire form with the owner in lower case.
+fn key(r: &Record) -> Vec<u8> {
+    let mut r = r.clone();
+    r.name = r.name.to_lowercase();
+    r.to_bytes().unwrap_or_default()
+}
+
+fn body(z: &Zone) -> Vec<Record> {
+    let mut r = zone_records(z);
+    r.pop();
+    r.remove(0);
+    r
+}
+
+/// Gives `new` the history of `old` plus the step from `old` to `new`.
+pub fn carry(old: &Zone, new: &mut Zone) {
+    if old.serial == new.serial {
+        new.history = old.history.clone();
+        return;
+    }
+    let (before, after) = (body(old), body(new));
+    let before_keys: HashSet<Vec<u8>> = before.iter().map(key).collect();
+    let after_keys: HashSet<Vec<u8>> = after.iter().map(key).collect();
+    let removed: Vec<Record> = before
+        .into_iter()
+        .filter(|r| !after_keys.contains(&key(r)))
+        .collect();
+    let added: Vec<Record> = after
+        .into_iter()
+        .filter(|r| !before_keys.contains(&key(r)))
+        .collect();
+    let mut h: Vec<Change> = old.history.iter().cloned().collect();
+    if removed.len() + added.len() > MAX_CHANGED_RECORDS {
+        h.clear(); // the chain is broken: older clients get AXFR
+    } else {
+        h.push(Change {
+            from: old.soa.clone(),
+            to: new.soa.clone(),
+            removed,
+            added,
+        });
+    }
+    let excess = h.len().saturating_sub(MAX_CHANGES);
+    h.drain(..excess);
+    new.history = Arc::new(h);
+}
+
+/// The changes that lead from `serial` to the zone's current serial, if all are kept.
+pub fn chain(zone: &Zone, serial: u32) -> Option<Vec<&Change>> {
+    let start = zone
+        .history
+        .iter()
+        .position(|c| soa_serial(&c.from) == Some(serial))?;
+    let steps: Vec<&Change> = zone.history[start..].iter().collect();
+    let linked = steps
+        .windows(2)
+        .all(|w| soa_serial(&w[0].to) == soa_serial(&w[1].from));
+    let ends = steps.last().and_then(|c| soa_serial(&c.to)) == Some(zone.serial);
+    (linked && ends).then_some(steps)
+}
+
+fn soa_serial(r: &Record) -> Option<u32> {
+    match &r.data {
+        hickory_proto::rr::RData::SOA(s) => Some(s.serial),
+        _ => None,
+    }
+}
+
+/// IXFR answer records: SOA(new), then per step SOA(old) removed… SOA(new) added…, then
+/// SOA(new) (RFC 1995 §4).
+pub fn ixfr_records(zone: &Zone, steps: &[&Change]) -> Vec<Record> {
+    let mut out = vec![zone.soa.clone()];
+    for c in steps {
+        out.push(c.from.clone());
+        out.extend(c.removed.iter().cloned());
+        out.push(c.to.clone());
+        out.extend(c.added.iter().cloned());
+    }
+    out.push(zone.soa.clone());
+    out
+}
