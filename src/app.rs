@@ -311,7 +311,8 @@ fn bind_all(
         let listener =
             tcp::bind(actual).map_err(|e| anyhow::anyhow!("failed to bind TCP {actual}: {e}"))?;
         for s in socks {
-            tracker.spawn(udp::serve(s, engine.clone(), stop.clone()));
+            let (e, st) = (engine.clone(), stop.clone());
+            tracker.spawn_blocking(move || udp::serve(s, e, st));
         }
         tracker.spawn(tcp::serve(
             listener,

@@ -26,6 +26,15 @@ fn serial(s: &Server, zone: &str) -> Option<u32> {
     })
 }
 
+/// The addresses served for www.k.test.
+fn www_set(s: &Server) -> BTreeSet<String> {
+    s.udp("www.k.test.", RecordType::A)
+        .answers
+        .iter()
+        .map(|r| r.data.to_string())
+        .collect()
+}
+
 fn wait(what: &str, limit: Duration, log: impl Fn() -> String, f: impl Fn() -> bool) -> Duration {
     let start = Instant::now();
     while !f() {
@@ -89,14 +98,8 @@ fn follows_a_knot_primary(tsig: bool) {
         "IXFR used when the primary has history:\n{}",
         s.log()
     );
-    let addrs: BTreeSet<String> = s
-        .udp("www.k.test.", RecordType::A)
-        .answers
-        .iter()
-        .map(|r| r.data.to_string())
-        .collect();
     assert_eq!(
-        addrs,
+        www_set(&s),
         BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.3".to_string()])
     );
 
@@ -358,14 +361,8 @@ zone \"k.test\" {{\n  type primary;\n  file \"{d}/zone\";\n  allow-transfer {{ k
     eprintln!("serial 2 from BIND served {took:?} after its reload");
     // BIND answered this IXFR in AXFR form (it may, RFC 1995 §4); either is applied whole.
     assert!(s.log().contains("NOTIFY accepted"), "{}", s.log());
-    let addrs: BTreeSet<String> = s
-        .udp("www.k.test.", RecordType::A)
-        .answers
-        .iter()
-        .map(|r| r.data.to_string())
-        .collect();
     assert_eq!(
-        addrs,
+        www_set(&s),
         BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.7".to_string()])
     );
 }

@@ -1,11 +1,15 @@
 //! UDP: one `SO_REUSEPORT` socket per core on each listen address, each served by its own
-//! task with a reused receive buffer, so the kernel spreads datagrams across cores.
+//! OS thread with a reused receive buffer, so the kernel spreads datagrams across cores.
+//!
+//! Dedicated threads rather than async tasks: a datagram never waits behind the prober's or
+//! the admin server's tasks on the runtime, and a blocking receive costs no epoll round.
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
+use std::net::UdpSocket;
 use std::sync::Arc;
-use tokio::net::UdpSocket;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Transport};
@@ -20,31 +24,28 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
             s.set_only_v6(true)?;
         }
         s.set_reuse_port(true)?;
-        s.set_nonblocking(true)?;
+        // Wake up now and then to notice shutdown.
+        s.set_read_timeout(Some(Duration::from_millis(200)))?;
         // Room for bursts: the default receive buffer drops datagrams under load.
         let _ = s.set_recv_buffer_size(4 << 20);
         s.bind(&addr.into())?;
-        let sock = UdpSocket::from_std(s.into())?;
+        let sock: UdpSocket = s.into();
         addr = sock.local_addr()?;
         out.push(sock);
     }
     Ok(out)
 }
 
-/// Serves one socket until `stop` is cancelled.
-pub async fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
+/// Serves one socket until `stop` is cancelled; runs on its own thread.
+pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
     let mut buf = vec![0u8; 65535];
-    loop {
-        let (len, peer) = tokio::select! {
-            r = sock.recv_from(&mut buf) => match r {
-                Ok(x) => x,
-                // ICMP errors from earlier sends surface here; they are not fatal.
-                Err(_) => continue,
-            },
-            _ = stop.cancelled() => return,
+    while !stop.is_cancelled() {
+        // Timeouts (to check `stop`) and ICMP errors from earlier sends land here: not fatal.
+        let Ok((len, peer)) = sock.recv_from(&mut buf) else {
+            continue;
         };
         if let Some(resp) = engine.handle(&buf[..len], Transport::Udp, peer.ip()) {
-            let _ = sock.send_to(&resp, peer).await;
+            let _ = sock.send_to(&resp, peer);
         }
     }
 }

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""rrdns against NSD, Knot and gdnsd on this machine, in one run, as ratios.
+
+Every server serves the same zone on 127.0.0.1, pinned to CPU 1; dnsperf is pinned to
+CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times) and medians are
+reported, because these machines are shared and noisy (shared/FACTS.md).
+
+Measures: server CPU share and p50/p99 latency at a fixed rate, QPS at saturation with
+lost queries, pipelined TCP QPS, and the load time and memory (PSS) of a 1,000,000-record
+zone. Writes bench/results/<date>.md and prints the table.
+
+Usage: bench/run.sh   (see bench/README.md)
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RATE = int(os.environ.get("RATE", "50000"))
+SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
+BIG = int(os.environ.get("BIG_RECORDS", "1000000"))
+SERVER_CPU = os.environ.get("SERVER_CPU", "1")
+CLIENT_CPU = os.environ.get("CLIENT_CPU", "0")
+HZ = os.sysconf("SC_CLK_TCK")
+SERVERS = ["rrdns", "nsd", "knot", "gdnsd"]
+
+
+def zone_text(origin, extra_records):
+    lines = [
+        "$TTL 300",
+        f"@ SOA ns1.{origin} hostmaster.{origin} 1 3600 600 86400 60",
+        f"@ NS ns1.{origin}",
+        "ns1 A 192.0.2.53",
+        "www A 192.0.2.10", "www A 192.0.2.11", "www A 192.0.2.12", "www A 192.0.2.13",
+        "api A 192.0.2.20", "api A 192.0.2.21",
+        "host A 192.0.2.30", "host AAAA 2001:db8::30",
+        "v6 AAAA 2001:db8::40",
+        "mail A 192.0.2.25",
+        "@ MX 10 mail",
+        "sub NS ns.sub", "ns.sub A 192.0.2.99",
+    ]
+    lines += extra_records
+    return "\n".join(lines) + "\n"
+
+
+def queries(origin):
+    """The bench mix: balanced names, plain A, AAAA, NXDOMAIN, NODATA, referrals."""
+    mix = [
+        ("www", "A", 30), ("api", "A", 10), ("host", "A", 15), ("host", "AAAA", 10),
+        ("v6", "AAAA", 5), ("mail", "A", 5), ("@", "MX", 5),
+        ("nx{i}", "A", 10), ("host", "TXT", 5), ("x{i}.sub", "A", 5),
+    ]
+    out = []
+    for i in range(200):
+        for name, qtype, weight in mix:
+            for _ in range(weight):
+                n = origin if name == "@" else f"{name.format(i=i)}.{origin}"
+                out.append(f"{n} {qtype}")
+    return "\n".join(out) + "\n"
+
+
+def big_records(n):
+    return [f"h{i} A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}" for i in range(n)]
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (probes leave many TCP ports busy)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                    t.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+def configure(server, work, zone_name, zone_file, port):
+    """Writes the server's configuration; returns the command line."""
+    d = os.path.join(work, server)
+    os.makedirs(d, exist_ok=True)
+    if server == "rrdns":
+        cfg = os.path.join(d, "rrdns.yaml")
+        with open(cfg, "w") as f:
+            f.write(f'listen: ["127.0.0.1:{port}"]\nstate_dir: {d}/state\n'
+                    f"zones: [{{ name: {zone_name}, file: {zone_file} }}]\n")
+        return [os.path.join(ROOT, "target/release/rrdns"), "serve", "-c", cfg]
+    if server == "nsd":
+        cfg = os.path.join(d, "nsd.conf")
+        with open(cfg, "w") as f:
+            f.write(f'server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n  username: ""\n'
+                    f'  chroot: ""\n  zonesdir: "{d}"\n  pidfile: "{d}/nsd.pid"\n  database: ""\n'
+                    f'  zonelistfile: "{d}/zone.list"\n  xfrdfile: "{d}/xfrd.state"\n  xfrdir: "{d}"\n'
+                    f"  server-count: 1\n  rrl-ratelimit: 0\n  verbosity: 0\n"
+                    f"remote-control:\n  control-enable: no\nzone:\n  name: {zone_name}\n  zonefile: {zone_file}\n")
+        return ["nsd", "-d", "-c", cfg]
+    if server == "knot":
+        cfg = os.path.join(d, "knot.conf")
+        with open(cfg, "w") as f:
+            f.write(f"server:\n    listen: 127.0.0.1@{port}\n    rundir: {d}\n    udp-workers: 1\n"
+                    f"    tcp-workers: 1\n    background-workers: 1\ndatabase:\n    storage: {d}\n"
+                    f"log:\n  - target: stderr\n    any: error\n"
+                    f"zone:\n  - domain: {zone_name}\n    file: {zone_file}\n    zonefile-sync: -1\n"
+                    f"    journal-content: none\n")
+        return ["knotd", "-c", cfg]
+    if server == "gdnsd":
+        os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+        shutil.copy(zone_file, os.path.join(d, "zones", zone_name.rstrip(".")))
+        with open(os.path.join(d, "config"), "w") as f:
+            f.write(f"options => {{\n  listen => [ 127.0.0.1 ]\n  dns_port => {port}\n"
+                    f"  udp_threads => 1\n  tcp_threads => 1\n}}\n")
+        return ["gdnsd", "-c", d, "start"]
+    raise ValueError(server)
+
+
+def answers(port, name):
+    """True once the server answers `name` A on UDP."""
+    q = bytearray(b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+    for label in name.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\x00\x00\x01\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.05)
+        try:
+            s.sendto(q, ("127.0.0.1", port))
+            data = s.recv(4096)
+            return data[:2] == b"\x12\x34" and (data[3] & 0x0F) == 0
+        except OSError:
+            return False
+
+
+class Running:
+    def __init__(self, server, work, zone_name, zone_file, probe_name):
+        self.port = free_port()
+        cmd = ["taskset", "-c", SERVER_CPU] + configure(server, work, zone_name, zone_file, self.port)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=dict(os.environ, RRDNS_LOG="error"))
+        deadline = self.started + 120
+        while not answers(self.port, probe_name):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{server} did not start ({' '.join(cmd)})")
+            time.sleep(0.01)
+        self.load_seconds = time.monotonic() - self.started
+
+    def tree(self):
+        """The server and every process it forked (NSD answers from child processes)."""
+        parents = {}
+        for p in os.listdir("/proc"):
+            if p.isdigit():
+                try:
+                    with open(f"/proc/{p}/stat") as f:
+                        parents[int(p)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    pass
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += [c for c, pp in parents.items() if pp == pid]
+        return out
+
+    def cpu_ticks(self):
+        total = 0
+        for pid in self.tree():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime, all threads
+            except OSError:
+                pass
+        return total
+
+    def pss_mib(self):
+        total = 0
+        for pid in self.tree():
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as f:
+                    total += sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+            except OSError:
+                pass
+        return total / 1024
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def dnsperf(port, qfile, extra, verbose=False):
+    cmd = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
+           "-l", str(SECONDS)] + extra + (["-v"] if verbose else [])
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    sent = int(re.search(r"Queries sent:\s+(\d+)", out).group(1))
+    lost = int(re.search(r"Queries lost:\s+(\d+)", out).group(1))
+    qps = float(re.search(r"Queries per second:\s+([\d.]+)", out).group(1))
+    lat = sorted(float(m) for m in re.findall(r"^> \S+ .* ([\d.]+)$", out, re.M)) if verbose else []
+    pct = (lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1e6) if lat else (lambda p: float("nan"))
+    return {"sent": sent, "lost": lost, "qps": qps, "p50_us": pct(0.50), "p99_us": pct(0.99)}
+
+
+def median(xs):
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    for tool in ["dnsperf", "nsd", "knotd", "gdnsd", "taskset"]:
+        if not shutil.which(tool):
+            sys.exit(f"missing {tool}: apt-get install dnsperf nsd knot gdnsd util-linux")
+    if not os.path.exists(os.path.join(ROOT, "target/release/rrdns")):
+        sys.exit("build first: cargo build --release")
+    work = tempfile.mkdtemp(prefix="rrdns-bench-")
+    origin = "bench.test."
+    zfile = os.path.join(work, "bench.zone")
+    with open(zfile, "w") as f:
+        f.write(zone_text(origin, []))
+    qfile = os.path.join(work, "queries.txt")
+    with open(qfile, "w") as f:
+        f.write(queries(origin))
+    results = {s: {"cpu": [], "p50": [], "p99": [], "lost_fixed": [], "sat": [], "lost_sat": [], "tcp": []} for s in SERVERS}
+    for rnd in range(ROUNDS):
+        for s in SERVERS:
+            r = Running(s, work, origin, zfile, "www." + origin)
+            t0 = r.cpu_ticks()
+            w0 = time.monotonic()
+            fixed = dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True)
+            share = (r.cpu_ticks() - t0) / HZ / (time.monotonic() - w0)
+            sat = dnsperf(r.port, qfile, ["-c", "8", "-q", "500"])
+            tcp = dnsperf(r.port, qfile, ["-m", "tcp", "-c", "8", "-q", "200"])
+            r.stop()
+            res = results[s]
+            res["cpu"].append(share * 100)
+            res["p50"].append(fixed["p50_us"])
+            res["p99"].append(fixed["p99_us"])
+            res["lost_fixed"].append(fixed["lost"])
+            res["sat"].append(sat["qps"])
+            res["lost_sat"].append(sat["lost"])
+            res["tcp"].append(tcp["qps"])
+            print(f"round {rnd + 1} {s}: cpu {share * 100:.1f}% p50 {fixed['p50_us']:.0f}us "
+                  f"p99 {fixed['p99_us']:.0f}us sat {sat['qps']:.0f} q/s lost {sat['lost']} tcp {tcp['qps']:.0f} q/s",
+                  flush=True)
+    big = os.path.join(work, "big.zone")
+    with open(big, "w") as f:
+        f.write(zone_text("big.test.", big_records(BIG)))
+    for s in SERVERS:
+        results[s]["load"], results[s]["pss"] = [], []
+    for rnd in range(max(1, ROUNDS - 1)):
+        for s in SERVERS:
+            r = Running(s, work, "big.test.", big, f"h{BIG - 1}.big.test.")
+            time.sleep(1)
+            results[s]["load"].append(r.load_seconds)
+            results[s]["pss"].append(r.pss_mib())
+            r.stop()
+            print(f"1M zone {s}: first answer after {r.load_seconds:.2f}s, PSS {results[s]['pss'][-1]:.0f} MiB", flush=True)
+    report(results)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def versions():
+    v = {}
+    for name, cmd in [("nsd", ["nsd", "-v"]), ("knot", ["knotd", "-V"]), ("gdnsd", ["gdnsd", "-c", "/nonexistent", "checkconf"]),
+                      ("dnsperf", ["dnsperf", "-h"])]:
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        text = out.stdout + out.stderr
+        m = re.search(r"(\d+\.\d+\.\d+)", text)
+        v[name] = m.group(1) if m else "?"
+    return v
+
+
+def report(results):
+    med = {s: {k: median(v) for k, v in r.items()} for s, r in results.items()}
+    rr = med["rrdns"]
+    rows = [
+        ("server CPU at %d q/s (%%)" % RATE, "cpu", "gdnsd", "<= 1.0"),
+        ("p99 latency at %d q/s (us)" % RATE, "p99", "gdnsd", "<= 1.0"),
+        ("QPS at saturation", "sat", "nsd", ">= 1.0"),
+        ("TCP QPS (8 pipelined connections)", "tcp", "nsd", "-"),
+        ("1M-record zone: load to first answer (s)", "load", "knot", "<= 1.0"),
+        ("1M-record zone: PSS (MiB)", "pss", "gdnsd", "<= 1.0"),
+    ]
+    v = versions()
+    lines = [
+        f"# rrdns benchmark, {date.today().isoformat()}",
+        "",
+        f"Machine: {os.cpu_count()} CPUs ({platform_cpu()}), server on CPU {SERVER_CPU}, dnsperf {v['dnsperf']} on CPU {CLIENT_CPU}. "
+        f"Peers: NSD {v['nsd']}, Knot {v['knot']}, gdnsd {v['gdnsd']}. Medians of {ROUNDS} interleaved rounds of {SECONDS} s.",
+        "",
+        "| measure | rrdns | NSD | Knot | gdnsd | ratio | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, key, peer, target in rows:
+        ratio = rr[key] / med[peer][key] if med[peer][key] else float("nan")
+        cells = " | ".join(f"{med[s][key]:.1f}" for s in SERVERS)
+        lines.append(f"| {label} | {cells} | rrdns/{peer} {ratio:.2f} | {target} |")
+    lost = " ".join(f"{s} {int(med[s]['lost_sat'])}" for s in SERVERS)
+    lines += ["", f"Lost queries at saturation (median): {lost}. At the fixed rate: "
+              + " ".join(f"{s} {int(med[s]['lost_fixed'])}" for s in SERVERS) + "."]
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    out = os.path.join(ROOT, "bench", "results", f"{datetime.now(timezone.utc).strftime('%Y-%m-%d-%H%M')}.md")
+    with open(out, "w") as f:
+        f.write(text)
+    print(text)
+    print(f"written to {out}")
+
+
+def platform_cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
