@@ -106,10 +106,17 @@ def main():
     on = [r for r in rows if r[0]]
     off = [r for r in rows if not r[0]]
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    print(f"\n10,000 targets at 1 s: prober CPU {med([r[1] for r in on]):.1f}% of a core, "
+    summary = (f"10,000 targets at 1 s: prober CPU {med([r[1] for r in on]):.1f}% of a core, "
           f"PSS {med([r[2] for r in on]):.0f} MiB (without checks {med([r[2] for r in off]):.0f} MiB); "
           f"DNS CPU at {RATE} q/s: {med([r[3] - r[1] for r in on]):.1f}% with probing (prober share subtracted) "
           f"vs {med([r[3] - r[1] for r in off]):.1f}% without; p99 {med([r[4] for r in on]):.0f}us vs {med([r[4] for r in off]):.0f}us")
+    print("\n" + summary)
+    out = os.path.join(bench.ROOT, "bench", "results", time.strftime("%Y-%m-%d-%H%M-prober.md", time.gmtime()))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(f"# rrdns prober benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}\n\nServer on CPU {bench.SERVER_CPU}; "
+                f"runs interleaved (without, with, without, with checks), {SECONDS} s each.\n\n" + summary + "\n")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":
