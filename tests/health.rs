@@ -32,7 +32,7 @@ zones: [{{ name: h.test., file: h.zone }}]\n\
 pools:\n  web.h.test.:\n    check: web\n    all_down: {all_down}\n    ttl: 20\n  v6.h.test.:\n    check: web\n    all_down: none\n\
 checks:\n  web:\n    type: {kind}\n    port: {port}\n    path: /health\n    host: www.h.test\n    expect_body: \"OK\"\n{}",
         format_args!(
-            "    interval: {INTERVAL}s\n    timeout: 400ms\n    rise: {RISE}\n    fall: {FALL}\n{extra_check}"
+            "    interval: {INTERVAL}s\n    timeout: 300ms\n    rise: {RISE}\n    fall: {FALL}\n{extra_check}"
         )
     )
 }
@@ -335,7 +335,7 @@ fn readyz_waits_for_the_first_probe_round() {
     let (port, b) = backends(&IPS, None);
     b[0].set(Mode::Hang);
     // A long timeout keeps the first probe of .21 pending for a while.
-    let cfg = config(port, "http", "", "all").replace("timeout: 400ms", "timeout: 900ms");
+    let cfg = config(port, "http", "", "all").replace("timeout: 300ms", "timeout: 900ms");
     let s = Server::start(&cfg, &[("h.zone", &zone())]);
     let (code, _) = s.http("GET", "/readyz", None);
     assert_eq!(code, 503);

@@ -366,3 +366,76 @@ zone \"k.test\" {{\n  type primary;\n  file \"{d}/zone\";\n  allow-transfer {{ k
         BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.7".to_string()])
     );
 }
+
+/// NSD 4 (Debian's `nsd`) as the primary: AXFR at start, NOTIFY after a reload.
+#[test]
+fn secondary_of_nsd() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let (nsd_port, port) = (free_port(), free_port());
+    let write_zone = |serial, www| {
+        std::fs::write(
+            dir.path().join("k.zone"),
+            zone(serial, www).replace("$TTL 300\n", "$TTL 300\n$ORIGIN k.test.\n"),
+        )
+        .unwrap();
+    };
+    write_zone(1, "192.0.2.2");
+    let conf = format!(
+        "server:\n  ip-address: 127.0.0.1\n  port: {nsd_port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n\
+  zonesdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n\
+  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  verbosity: 2\n\
+remote-control:\n  control-enable: yes\n  control-interface: {d}/nsd.sock\n\
+zone:\n  name: k.test.\n  zonefile: k.zone\n  notify: 127.0.0.1@{port} NOKEY\n  provide-xfr: 127.0.0.0/8 NOKEY\n"
+    );
+    std::fs::write(dir.path().join("nsd.conf"), conf).unwrap();
+    struct Nsd(std::process::Child);
+    impl Drop for Nsd {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _nsd = Nsd(std::process::Command::new("nsd")
+        .args(["-d", "-c"])
+        .arg(dir.path().join("nsd.conf"))
+        .stderr(std::fs::File::create(dir.path().join("nsd.log")).unwrap())
+        .spawn()
+        .expect("NSD is installed (apt-get install nsd)"));
+    let nsd_log = || std::fs::read_to_string(dir.path().join("nsd.log")).unwrap_or_default();
+    wait("nsd to listen", Duration::from_secs(15), nsd_log, || {
+        std::net::TcpStream::connect(("127.0.0.1", nsd_port)).is_ok()
+    });
+    let s = Server::start_on(port, &secondary_config(nsd_port, false), &[]);
+    let both = || format!("{}\n{}", s.log(), nsd_log());
+    wait(
+        "the first transfer from NSD",
+        Duration::from_secs(10),
+        both,
+        || serial(&s, "k.test.") == Some(1),
+    );
+    write_zone(2, "192.0.2.8");
+    let ctl = std::process::Command::new("nsd-control")
+        .args(["-c"])
+        .arg(dir.path().join("nsd.conf"))
+        .args(["reload", "k.test."])
+        .output()
+        .unwrap();
+    assert!(
+        ctl.status.success(),
+        "nsd-control: {}",
+        String::from_utf8_lossy(&ctl.stderr)
+    );
+    let took = wait(
+        "NSD's NOTIFY and the transfer",
+        Duration::from_secs(10),
+        both,
+        || serial(&s, "k.test.") == Some(2),
+    );
+    eprintln!("serial 2 from NSD served {took:?} after its reload");
+    assert!(s.log().contains("NOTIFY accepted"), "{}", s.log());
+    assert_eq!(
+        www_set(&s),
+        BTreeSet::from(["192.0.2.1".to_string(), "192.0.2.8".to_string()])
+    );
+}
