@@ -237,3 +237,50 @@ fn default_command_serves_the_embedded_example_and_exits_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn the_batched_udp_path_and_tcp_give_the_same_answers() {
+    let s = example();
+    let names = [
+        "example.test.",
+        "www.example.test.",
+        "api.example.test.",
+        "blog.example.test.",
+        "x.apps.example.test.",
+        "b.example.test.",
+        "host.sub.example.test.",
+        "nope.example.test.",
+        "_sip._tcp.example.test.",
+        "c1.example.net.",
+        "q.wc.example.net.",
+        "dangle.example.net.",
+        "www.child.example.net.",
+        "example.com.",
+    ];
+    let types = [
+        RecordType::A,
+        RecordType::AAAA,
+        RecordType::MX,
+        RecordType::TXT,
+        RecordType::NS,
+        RecordType::SRV,
+    ];
+    let set = |m: &hickory_proto::op::Message| -> (ResponseCode, Vec<HashSet<String>>) {
+        let key = |rs: &[hickory_proto::rr::Record]| {
+            rs.iter()
+                .map(|r| format!("{} {} {}", r.name.to_lowercase(), r.ttl, r.data))
+                .collect()
+        };
+        (
+            m.response_code,
+            vec![key(&m.answers), key(&m.authorities), key(&m.additionals)],
+        )
+    };
+    for n in names {
+        for t in types {
+            let (u, c) = (s.udp(n, t), s.tcp(n, t));
+            assert!(!u.truncation, "{n} {t}");
+            assert_eq!(set(&u), set(&c), "{n} {t}");
+        }
+    }
+}

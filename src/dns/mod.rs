@@ -3,6 +3,7 @@
 //! Resolution rules never live here; a transport reads bytes, asks the engine, and writes
 //! bytes back.
 
+pub mod batch;
 pub mod engine;
 pub mod tcp;
 pub mod udp;

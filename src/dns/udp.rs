@@ -36,16 +36,22 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
     Ok(out)
 }
 
-/// Serves one socket until `stop` is cancelled; runs on its own thread.
+/// Serves one socket until `stop` is cancelled; runs on its own thread. Datagrams are
+/// taken and answered in batches ([`super::batch`]).
 pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
-    let mut buf = vec![0u8; 65535];
+    let mut batch = super::batch::Batch::default();
+    let mut answers: Vec<(std::net::SocketAddr, Vec<u8>)> = Vec::with_capacity(super::batch::BATCH);
     while !stop.is_cancelled() {
         // Timeouts (to check `stop`) and ICMP errors from earlier sends land here: not fatal.
-        let Ok((len, peer)) = sock.recv_from(&mut buf) else {
-            continue;
-        };
-        if let Some(resp) = engine.handle(&buf[..len], Transport::Udp, peer.ip()) {
-            let _ = sock.send_to(&resp, peer);
+        let Ok(n) = batch.recv(&sock) else { continue };
+        answers.clear();
+        for i in 0..n {
+            let (query, peer) = batch.datagram(i);
+            let Some(peer) = peer else { continue };
+            if let Some(resp) = engine.handle(query, Transport::Udp, peer.ip()) {
+                answers.push((peer, resp));
+            }
         }
+        super::batch::send_all(&sock, &answers);
     }
 }
