@@ -42,6 +42,8 @@ fn key(secret: &str) -> Key {
 struct Fake {
     port: u16,
     state: Arc<Mutex<(u32, Fault)>>,
+    /// Transfer connections accepted so far.
+    transfers: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn name(s: &str) -> Name {
@@ -113,14 +115,21 @@ impl Fake {
             }
         });
         let st = state.clone();
+        let transfers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = transfers.clone();
         std::thread::spawn(move || {
             for s in tcp.incoming().flatten() {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let (serial, fault) = *st.lock().unwrap();
                 let k = signing.clone();
                 std::thread::spawn(move || serve_transfer(s, serial, fault, k));
             }
         });
-        Fake { port, state }
+        Fake {
+            port,
+            state,
+            transfers,
+        }
     }
 
     fn set(&self, serial: u32, fault: Fault) {
@@ -298,4 +307,30 @@ fn a_transfer_signed_with_the_wrong_key_is_refused() {
     assert_eq!(www(&s), (ResponseCode::NoError, Some("192.0.2.1".into())));
     // An unsigned NOTIFY is not accepted when the zone has a key.
     assert_eq!(notify(&s, "127.0.0.1"), ResponseCode::NotAuth);
+}
+
+#[test]
+fn a_burst_of_notifies_causes_one_transfer() {
+    let fake = Fake::start(None);
+    let s = Server::start(&config(fake.port, false), &[]);
+    wait_for(
+        &s,
+        Duration::from_secs(5),
+        (ResponseCode::NoError, Some("192.0.2.1")),
+    );
+    let before = fake.transfers.load(std::sync::atomic::Ordering::SeqCst);
+    fake.set(2, Fault::None);
+    for _ in 0..10 {
+        assert_eq!(notify(&s, "127.0.0.1"), ResponseCode::NoError);
+    }
+    wait_for(
+        &s,
+        Duration::from_secs(5),
+        (ResponseCode::NoError, Some("192.0.2.2")),
+    );
+    // Later SOA checks (NOTIFYs that arrived during the transfer, the 1 s refresh) find
+    // the serial current and transfer nothing.
+    std::thread::sleep(Duration::from_millis(2500));
+    let after = fake.transfers.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(after - before, 1, "transfers for a burst of 10 NOTIFYs");
 }

@@ -312,7 +312,7 @@ fn parse_range(s: &str) -> Result<(u64, u64, u64), String> {
 }
 
 /// BIND `$GENERATE` substitution: `$`, `${offset[,width[,base]]}`, `\$` and `$$` for a
-/// literal dollar sign. Bases: d, o, x, X.
+/// literal dollar sign. Bases: d, o, x, X, and n/N (nibbles, for ip6.arpa).
 fn substitute(tmpl: &str, i: u64) -> Result<String, String> {
     let mut out = String::with_capacity(tmpl.len() + 8);
     let mut chars = tmpl.chars().peekable();
@@ -361,8 +361,31 @@ fn format_modifier(spec: &str, i: u64) -> Result<String, String> {
         "o" => format!("{v:0width$o}"),
         "x" => format!("{v:0width$x}"),
         "X" => format!("{v:0width$X}"),
+        "n" | "N" => nibbles(v, width, base == "N"),
         _ => return Err(bad()),
     })
+}
+
+/// BIND's nibble format for reverse zones: hex digits, least significant first, joined
+/// by dots; `width` counts the output characters (dots included), padded with zeros.
+fn nibbles(v: u64, width: usize, upper: bool) -> String {
+    let hex = if upper {
+        format!("{v:X}")
+    } else {
+        format!("{v:x}")
+    };
+    let digits: Vec<char> = hex.chars().rev().collect();
+    let needed = width.div_ceil(2).max(digits.len());
+    let mut out: Vec<String> = (0..needed)
+        .map(|i| digits.get(i).copied().unwrap_or('0').to_string())
+        .collect();
+    let mut text = out.join(".");
+    if width > 0 && text.len() > width {
+        out.truncate(width.div_ceil(2));
+        text = out.join(".");
+        text.truncate(width);
+    }
+    text
 }
 
 #[cfg(test)]
@@ -412,6 +435,17 @@ mod tests {
         let (rs, _) = read("$TTL 60\n$GENERATE 0-1 h${0,2,x} MX \"10 m$\"\n");
         assert_eq!(rs[1].record.data.to_string(), "10 m1.example.test.");
         assert_eq!(rs[1].record.name.to_ascii(), "h01.example.test.");
+    }
+
+    #[test]
+    fn generate_nibbles_for_reverse_zones() {
+        // BIND: ${0,4,n} of 0x1a is "a.1." without the trailing dot: "a.1.0"/"a.1" by width.
+        assert_eq!(nibbles(0x1a, 0, false), "a.1");
+        assert_eq!(nibbles(0x1a, 7, false), "a.1.0.0");
+        assert_eq!(nibbles(0xab, 3, true), "B.A");
+        let (rs, ps) = read("$TTL 60\n$GENERATE 10-11 ${0,3,n} PTR h$\n");
+        assert!(ps.is_empty(), "{ps:?}");
+        assert_eq!(rs[0].record.name.to_ascii(), "a.0.example.test.");
     }
 
     #[test]
