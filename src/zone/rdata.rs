@@ -71,6 +71,9 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     if t == RecordType::DNAME {
         return Err("DNAME records are not supported".into());
     }
+    if let Some(rdata) = address(t, tokens) {
+        return rdata;
+    }
     let names = name_fields(t);
     let mut parts = Vec::with_capacity(tokens.len());
     for (i, tok) in tokens.iter().enumerate() {
@@ -84,6 +87,27 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     let rdata = RData::try_from_str(t, &text).map_err(|e| format!("bad {t} data '{text}': {e}"))?;
     check_consumed(t, tokens)?;
     Ok(rdata)
+}
+
+/// Addresses, most of a large zone, are parsed directly rather than through hickory's
+/// text lexer (a third of the load time of a 1M-record zone).
+fn address(t: RecordType, tokens: &[Token]) -> Option<Result<RData, String>> {
+    let bad = |what: &str, text: &str| Err(format!("bad {what} address '{text}'"));
+    match (t, tokens) {
+        (RecordType::A, [tok]) if !tok.quoted => {
+            Some(match tok.text.parse::<std::net::Ipv4Addr>() {
+                Ok(ip) => Ok(RData::A(ip.into())),
+                Err(_) => bad("IPv4", &tok.text),
+            })
+        }
+        (RecordType::AAAA, [tok]) if !tok.quoted => {
+            Some(match tok.text.parse::<std::net::Ipv6Addr>() {
+                Ok(ip) => Ok(RData::AAAA(ip.into())),
+                Err(_) => bad("IPv6", &tok.text),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// hickory ignores trailing tokens for fixed-size types; peers reject them.
