@@ -79,7 +79,7 @@ $INCLUDE inc.zone\n";
     let i = d.path().join("inc.zone").display().to_string();
     let y = d.path().join("rrdns.yaml").display().to_string();
     for expected in [
-        format!("{z}:5: bad A data"),
+        format!("{z}:5: bad IPv4 address '192.0.2'"),
         format!("{z}:7: CNAME and other data at alias.example.test."),
         format!("{z}:8: www.example.org. is outside the zone example.test."),
         format!("{z}:9: unknown record type 'FOO'"),
