@@ -57,12 +57,6 @@ impl Engine {
         }
     }
 
-    /// Replaces the zones atomically (reload).
-    pub fn set_zones(&self, zones: ZoneSet) {
-        let _g = self.update.lock().unwrap_or_else(|p| p.into_inner());
-        self.zones.store(Arc::new(zones));
-    }
-
     /// Builds a new zone set from the current one and swaps it in, with no other change in
     /// between (transfers and reloads must not undo each other).
     pub fn update_zones<E>(&self, f: impl FnOnce(&ZoneSet) -> Result<ZoneSet, E>) -> Result<(), E> {

@@ -161,11 +161,6 @@ pub fn append(msg: &mut Vec<u8>, rr: Record<TSIG>) {
     msg[10..12].copy_from_slice(&ar.to_be_bytes());
 }
 
-/// Whether an encoded message ends with a TSIG record, and the key name it names.
-pub fn key_name_of(msg: &hickory_proto::op::Message) -> Option<Name> {
-    msg.signature.as_ref().map(|s| s.name.clone())
-}
-
 /// An unsigned TSIG error record for a rejected request (BADKEY/BADSIG, RFC 8945 §5.3.2).
 pub fn unsigned_error(
     msg: &mut Vec<u8>,
