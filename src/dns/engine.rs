@@ -98,6 +98,10 @@ impl Engine {
         if req.len() < 12 || req[2] & 0xf8 != 0 {
             return None; // a response, or an opcode other than QUERY
         }
+        // Most requests are not transfers: look at the raw QTYPE before decoding anything.
+        if !matches!(raw_qtype(req), Some(251 | 252)) {
+            return None;
+        }
         let msg = Message::from_vec(req).ok()?;
         let q = msg.queries.first()?;
         if !matches!(q.query_type, RecordType::AXFR | RecordType::IXFR)
@@ -211,6 +215,10 @@ impl Engine {
         let mut counters = None;
         match (q.query_class, q.query_type) {
             (DNSClass::CH, _) => chaos(q, &mut resp),
+            (DNSClass::IN, RecordType::AXFR | RecordType::IXFR) => {
+                // Only reached for a question [`raw_qtype`] could not read: refuse.
+                resp.metadata.response_code = ResponseCode::Refused;
+            }
             (DNSClass::IN, RecordType::OPT) => {
                 resp.metadata.response_code = ResponseCode::FormErr;
             }
@@ -340,6 +348,26 @@ impl Writer<'_> {
     }
 }
 
+/// The QTYPE of the first question, read from the wire without decoding the message
+/// (`None` when there is no plain, uncompressed question).
+fn raw_qtype(req: &[u8]) -> Option<u16> {
+    if u16::from_be_bytes([*req.get(4)?, *req.get(5)?]) == 0 {
+        return None;
+    }
+    let mut i = 12;
+    loop {
+        let len = *req.get(i)? as usize;
+        if len == 0 {
+            break;
+        }
+        if len & 0xc0 != 0 {
+            return None;
+        }
+        i += 1 + len;
+    }
+    Some(u16::from_be_bytes([*req.get(i + 1)?, *req.get(i + 2)?]))
+}
+
 /// RFC 6891 §6.1.1: a request with OPT gets an OPT back; DO is copied (RFC 3225 §3).
 fn response_edns(req: &Edns) -> Edns {
     let mut e = Edns::new();
@@ -417,4 +445,21 @@ fn encode(resp: &Message, req: &Message, transport: Transport) -> Option<Vec<u8>
         tc.set_edns(e.clone());
     }
     tc.to_vec().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_qtype_reads_the_question_type() {
+        let mut q = vec![0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        q.extend_from_slice(b"\x07example\x04test\x00\x00\xfc\x00\x01");
+        assert_eq!(raw_qtype(&q), Some(252));
+        q[5] = 0;
+        assert_eq!(raw_qtype(&q), None, "no question");
+        assert_eq!(raw_qtype(&q[..14]), None);
+        let compressed = [0u8, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 252, 0, 1];
+        assert_eq!(raw_qtype(&compressed), None);
+    }
 }
