@@ -174,95 +174,93 @@ struct Builder {
 }
 
 impl Builder {
-    fn problem(&mut self, sr: &SourceRecord, message: String) {
+    fn problem(&mut self, file: &str, line: usize, message: String) {
         self.problems.push(Problem {
-            file: sr.file.to_string(),
-            line: sr.line,
-            message,
-        });
-    }
-
-    fn warn(&mut self, sr: &SourceRecord, message: String) {
-        self.warnings.push(Problem {
-            file: sr.file.to_string(),
-            line: sr.line,
+            file: file.to_string(),
+            line,
             message,
         });
     }
 
     fn add(&mut self, sr: SourceRecord) {
-        let name = sr.record.name.clone();
-        let t = sr.record.record_type();
+        let SourceRecord { record, file, line } = sr;
+        let name = record.name.clone();
+        let t = record.record_type();
         if !self.origin.zone_of(&name) {
             let msg = format!("{name} is outside the zone {}", self.origin);
-            return self.problem(&sr, msg);
+            return self.problem(&file, line, msg);
         }
         if t == RecordType::SOA {
             if name != self.origin {
-                return self.problem(
-                    &sr,
-                    format!("SOA record for {name} is not at the zone apex"),
-                );
+                let msg = format!("SOA record for {name} is not at the zone apex");
+                return self.problem(&file, line, msg);
             }
             if self.soa.is_some() {
-                return self.problem(&sr, "second SOA record at the zone apex".into());
+                return self.problem(&file, line, "second SOA record at the zone apex".into());
             }
-            self.soa = Some(sr.record.clone());
+            self.soa = Some(record.clone());
         }
-        let node = self.nodes.entry(name.clone()).or_default();
+        let node = self.nodes.entry(name).or_default();
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
         let has_cname = node.get(RecordType::CNAME).is_some();
-        if (t == RecordType::CNAME && node.rrsets.iter().any(|r| r.rtype != t))
+        let conflict = if t == RecordType::CNAME && has_cname {
+            Some("more than one CNAME at")
+        } else if (t == RecordType::CNAME && !node.rrsets.is_empty())
             || (t != RecordType::CNAME && has_cname)
         {
-            return self.problem(&sr, format!("CNAME and other data at {name}"));
-        }
-        if t == RecordType::CNAME && has_cname {
-            return self.problem(&sr, format!("more than one CNAME at {name}"));
+            Some("CNAME and other data at")
+        } else {
+            None
+        };
+        if let Some(what) = conflict {
+            let msg = format!("{what} {}", record.name);
+            return self.problem(&file, line, msg);
         }
         self.count += 1;
-        let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
-        let ttl = sr.record.ttl;
-        let node = self.nodes.get_mut(&name).expect("inserted above");
         let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
             node.rrsets.push(RRset {
                 rtype: t,
-                ttl,
-                records: vec![sr.record.clone()],
+                ttl: record.ttl,
+                records: vec![record],
                 copies: vec![1],
                 plan: None,
             });
             return;
         };
-        let set_ttl = set.ttl;
-        let dup = set.records.iter().position(|r| r.data == sr.record.data);
-        match dup {
+        let (set_ttl, ttl) = (set.ttl, record.ttl);
+        let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
+        let mut warnings = Vec::new();
+        match set.records.iter().position(|r| r.data == record.data) {
             Some(i) => {
                 set.copies[i] += 1;
-                let msg = if is_addr {
-                    format!(
-                        "duplicate record {name} {t} {}: counted as one more unit of weight",
-                        sr.record.data
-                    )
+                let (n, d) = (&record.name, &record.data);
+                warnings.push(if is_addr {
+                    format!("duplicate record {n} {t} {d}: counted as one more unit of weight")
                 } else {
-                    format!(
-                        "duplicate record {name} {t} {} ignored (RFC 2181 §5)",
-                        sr.record.data
-                    )
-                };
+                    format!("duplicate record {n} {t} {d} ignored (RFC 2181 §5)")
+                });
                 if !is_addr {
                     self.count -= 1;
                 }
-                self.warn(&sr, msg);
             }
             None => {
-                set.records.push(sr.record.clone());
+                set.records.push(record.clone());
                 set.copies.push(1);
             }
         }
         // RFC 2181 §5.2: all records of an RRset have one TTL; keep the first, as BIND does.
         if ttl != set_ttl {
-            self.warn(&sr, format!("TTL {ttl} differs from the RRset's TTL {set_ttl} for {name} {t}; using {set_ttl}"));
+            warnings.push(format!(
+                "TTL {ttl} differs from the RRset's TTL {set_ttl} for {} {t}; using {set_ttl}",
+                record.name
+            ));
+        }
+        for w in warnings {
+            self.warnings.push(Problem {
+                file: file.to_string(),
+                line,
+                message: w,
+            });
         }
     }
 
