@@ -12,7 +12,7 @@ pub mod rdata;
 pub mod set;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -73,7 +73,9 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct Zone {
     pub origin: Name,
-    pub nodes: HashMap<Name, Node>,
+    /// Keyed with FxHash: keys come from the zone, so hash flooding is not a concern, and
+    /// lookups by name are on the query path.
+    pub nodes: FxHashMap<Name, Node>,
     pub soa: Record,
     pub serial: u32,
     /// Records as written, copies included.
@@ -150,7 +152,7 @@ impl Zone {
     ) -> Result<Zone, Vec<Problem>> {
         let mut b = Builder {
             origin: origin.clone(),
-            nodes: HashMap::new(),
+            nodes: FxHashMap::default(),
             problems: Vec::new(),
             warnings: Vec::new(),
             soa: None,
@@ -166,7 +168,7 @@ impl Zone {
 
 struct Builder {
     origin: Name,
-    nodes: HashMap<Name, Node>,
+    nodes: FxHashMap<Name, Node>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
     soa: Option<Record>,

@@ -4,6 +4,7 @@
 //! builds a new set and swaps it in, so a broken zone never replaces a working one.
 
 use hickory_proto::rr::{Name, RData, RecordType};
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use crate::xfr::{history, persist};
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
 pub struct ZoneSet {
-    zones: HashMap<Name, Arc<Zone>>,
+    zones: FxHashMap<Name, Arc<Zone>>,
     /// Secondary zones configured but without data (never transferred, or expired):
     /// names under them get SERVFAIL, not an answer from a parent zone.
     unavailable: HashSet<Name>,
