@@ -105,3 +105,53 @@ pub fn ixfr_records(zone: &Zone, steps: &[&Change]) -> Vec<Record> {
     out.push(zone.soa.clone());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::Name;
+
+    fn zone(serial: u32, www: &str) -> Zone {
+        let origin = Name::from_ascii("h.test.").unwrap();
+        let text = format!(
+            "$TTL 60\n@ SOA ns h {serial} 1 1 1 1\n@ NS ns\nns A 192.0.2.53\nwww A {www}\n"
+        );
+        Zone::from_text(&origin, &text, "t").unwrap()
+    }
+
+    #[test]
+    fn changes_chain_from_an_old_serial_to_the_current_one() {
+        let z1 = zone(1, "192.0.2.1");
+        let mut z2 = zone(2, "192.0.2.2");
+        carry(&z1, &mut z2);
+        let mut z3 = zone(3, "192.0.2.3");
+        carry(&z2, &mut z3);
+        assert_eq!(z3.history.len(), 2);
+        let steps = chain(&z3, 1).expect("1 → 2 → 3 kept");
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[0].removed[0].data.to_string(), "192.0.2.1");
+        assert_eq!(steps[1].added[0].data.to_string(), "192.0.2.3");
+        assert_eq!(chain(&z3, 2).map(|s| s.len()), Some(1));
+        assert!(chain(&z3, 7).is_none(), "unknown serial: AXFR instead");
+        let recs = ixfr_records(&z3, &steps);
+        assert_eq!(
+            recs.len(),
+            1 + 2 * 4 + 1,
+            "SOA, 2 × (SOA, -1, SOA, +1), SOA"
+        );
+    }
+
+    #[test]
+    fn the_same_serial_keeps_the_history_and_it_is_bounded() {
+        let mut prev = zone(1, "192.0.2.1");
+        for s in 2..(MAX_CHANGES as u32 + 5) {
+            let mut next = zone(s, &format!("192.0.2.{s}"));
+            carry(&prev, &mut next);
+            prev = next;
+        }
+        assert_eq!(prev.history.len(), MAX_CHANGES);
+        let mut same = zone(prev.serial, "192.0.2.250");
+        carry(&prev, &mut same);
+        assert_eq!(same.history.len(), MAX_CHANGES);
+    }
+}
