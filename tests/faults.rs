@@ -227,15 +227,22 @@ fn notify(s: &Server, from: &str) -> ResponseCode {
     Message::from_vec(&buf[..n]).unwrap().response_code
 }
 
-#[test]
-fn broken_transfers_keep_the_old_copy_and_expiry_stops_answers() {
-    let fake = Fake::start(None);
-    let s = Server::start(&config(fake.port, false), &[]);
+/// A fake primary (signing with the key when `tsig`) and rrdns as its secondary, once
+/// the first transfer (serial 1) is served.
+fn started(tsig: bool) -> (Fake, Server) {
+    let fake = Fake::start(tsig.then(|| key(SECRET)));
+    let s = Server::start(&config(fake.port, tsig), &[]);
     wait_for(
         &s,
         Duration::from_secs(5),
         (ResponseCode::NoError, Some("192.0.2.1")),
     );
+    (fake, s)
+}
+
+#[test]
+fn broken_transfers_keep_the_old_copy_and_expiry_stops_answers() {
+    let (fake, s) = started(false);
 
     for (fault, sign) in [
         (Fault::CloseMidway, "closed the connection mid-transfer"),
@@ -287,13 +294,7 @@ fn broken_transfers_keep_the_old_copy_and_expiry_stops_answers() {
 
 #[test]
 fn a_transfer_signed_with_the_wrong_key_is_refused() {
-    let fake = Fake::start(Some(key(SECRET)));
-    let s = Server::start(&config(fake.port, true), &[]);
-    wait_for(
-        &s,
-        Duration::from_secs(5),
-        (ResponseCode::NoError, Some("192.0.2.1")),
-    );
+    let (fake, s) = started(true);
     fake.set(2, Fault::BadTsig);
     let start = Instant::now();
     while !s.log().contains("TSIG check failed") {
@@ -311,13 +312,7 @@ fn a_transfer_signed_with_the_wrong_key_is_refused() {
 
 #[test]
 fn a_burst_of_notifies_causes_one_transfer() {
-    let fake = Fake::start(None);
-    let s = Server::start(&config(fake.port, false), &[]);
-    wait_for(
-        &s,
-        Duration::from_secs(5),
-        (ResponseCode::NoError, Some("192.0.2.1")),
-    );
+    let (fake, s) = started(false);
     let before = fake.transfers.load(std::sync::atomic::Ordering::SeqCst);
     fake.set(2, Fault::None);
     for _ in 0..10 {

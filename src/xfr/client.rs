@@ -68,6 +68,16 @@ fn check_response(
     Ok((m, mac))
 }
 
+/// A UDP socket on an ephemeral port of the same family as `peer`.
+pub async fn udp_socket_for(peer: SocketAddr) -> std::io::Result<UdpSocket> {
+    let any: std::net::IpAddr = if peer.is_ipv4() {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    };
+    UdpSocket::bind(SocketAddr::new(any, 0)).await
+}
+
 /// Asks `primary` for the zone's SOA (UDP, then TCP if truncated).
 pub async fn query_soa(
     primary: SocketAddr,
@@ -80,12 +90,7 @@ pub async fn query_soa(
         RecordType::SOA,
     ));
     let (bytes, mac) = encode(&q, key)?;
-    let bind: SocketAddr = if primary.is_ipv4() {
-        ([0, 0, 0, 0], 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = UdpSocket::bind(bind).await.map_err(|e| e.to_string())?;
+    let sock = udp_socket_for(primary).await.map_err(|e| e.to_string())?;
     sock.send_to(&bytes, primary)
         .await
         .map_err(|e| format!("cannot send to {primary}: {e}"))?;

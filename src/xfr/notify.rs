@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::net::UdpSocket;
 use tracing::{info, warn};
 
 use super::tsig::Key;
@@ -60,12 +59,7 @@ async fn send(zone: Name, target: SocketAddr, key: Option<Key>) {
     if let Some(k) = &key {
         k.sign(&mut bytes, None, true, None);
     }
-    let bind: SocketAddr = if target.is_ipv4() {
-        ([0, 0, 0, 0], 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let Ok(sock) = UdpSocket::bind(bind).await else {
+    let Ok(sock) = super::client::udp_socket_for(target).await else {
         return;
     };
     let mut buf = [0u8; 1024];
