@@ -19,6 +19,8 @@ pub struct Batch {
     addrs: Vec<libc::sockaddr_storage>,
     iovs: Vec<libc::iovec>,
     hdrs: Vec<libc::mmsghdr>,
+    out_iovs: Vec<libc::iovec>,
+    out_hdrs: Vec<libc::mmsghdr>,
 }
 
 impl Default for Batch {
@@ -26,17 +28,17 @@ impl Default for Batch {
         // SAFETY: all-zero is a valid value for these plain C structs.
         let zero_addr: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
         let zero_hdr: libc::mmsghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+        let zero_iov = libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        };
         Batch {
             bufs: vec![[0u8; MAX_QUERY]; BATCH],
             addrs: vec![zero_addr; BATCH],
-            iovs: vec![
-                libc::iovec {
-                    iov_base: std::ptr::null_mut(),
-                    iov_len: 0
-                };
-                BATCH
-            ],
+            iovs: vec![zero_iov; BATCH],
             hdrs: vec![zero_hdr; BATCH],
+            out_iovs: vec![zero_iov; BATCH],
+            out_hdrs: vec![zero_hdr; BATCH],
         }
     }
 }
@@ -85,50 +87,46 @@ impl Batch {
     }
 }
 
-/// Sends `answers` (address, bytes) with as few `sendmmsg` calls as needed. Failed sends
-/// are dropped: UDP answers are best effort, the client retries.
-pub fn send_all(sock: &UdpSocket, answers: &[(SocketAddr, Vec<u8>)]) {
-    if answers.is_empty() {
-        return;
-    }
-    let addrs: Vec<socket2::SockAddr> = answers
-        .iter()
-        .map(|(a, _)| socket2::SockAddr::from(*a))
-        .collect();
-    let mut iovs: Vec<libc::iovec> = answers
-        .iter()
-        .map(|(_, b)| libc::iovec {
-            iov_base: b.as_ptr() as *mut libc::c_void,
-            iov_len: b.len(),
-        })
-        .collect();
-    let mut hdrs: Vec<libc::mmsghdr> = (0..answers.len())
-        .map(|i| {
-            // SAFETY: zeroed is valid; the fields used are set below.
-            let mut h: libc::mmsghdr = unsafe { MaybeUninit::zeroed().assume_init() };
-            h.msg_hdr.msg_name = addrs[i].as_ptr() as *mut libc::c_void;
-            h.msg_hdr.msg_namelen = addrs[i].len();
-            h.msg_hdr.msg_iov = &mut iovs[i];
+impl Batch {
+    /// Sends `outs[k]` to the sender of datagram `from[k]` of the last batch, with as few
+    /// `sendmmsg` calls as needed and no allocation. Failed sends are dropped: UDP answers
+    /// are best effort, the client retries.
+    pub fn send(&mut self, sock: &UdpSocket, from: &[usize], outs: &[Vec<u8>]) {
+        let n = from.len().min(outs.len()).min(BATCH);
+        for k in 0..n {
+            self.out_iovs[k] = libc::iovec {
+                iov_base: outs[k].as_ptr() as *mut libc::c_void,
+                iov_len: outs[k].len(),
+            };
+            let i = from[k];
+            let h = &mut self.out_hdrs[k];
+            h.msg_hdr.msg_name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
+            // The kernel set the length of the sender's address when it was received.
+            h.msg_hdr.msg_namelen = self.hdrs[i].msg_hdr.msg_namelen;
+            h.msg_hdr.msg_iov = &mut self.out_iovs[k];
             h.msg_hdr.msg_iovlen = 1;
-            h
-        })
-        .collect();
-    let mut done = 0;
-    while done < hdrs.len() {
-        // SAFETY: headers point into `addrs`, `iovs` and `answers`, alive for the call.
-        let n = unsafe {
-            libc::sendmmsg(
-                sock.as_raw_fd(),
-                hdrs[done..].as_mut_ptr(),
-                (hdrs.len() - done) as u32,
-                0,
-            )
-        };
-        if n <= 0 {
-            // Skip the datagram that failed (e.g. an unreachable peer) and go on.
-            done += 1;
-        } else {
-            done += n as usize;
+            h.msg_hdr.msg_control = std::ptr::null_mut();
+            h.msg_hdr.msg_controllen = 0;
+            h.msg_hdr.msg_flags = 0;
+            h.msg_len = 0;
+        }
+        let mut done = 0;
+        while done < n {
+            // SAFETY: headers point into `self` and `outs`, alive for the call.
+            let sent = unsafe {
+                libc::sendmmsg(
+                    sock.as_raw_fd(),
+                    self.out_hdrs[done..n].as_mut_ptr(),
+                    (n - done) as u32,
+                    0,
+                )
+            };
+            if sent <= 0 {
+                // Skip the datagram that failed (e.g. an unreachable peer) and go on.
+                done += 1;
+            } else {
+                done += sent as usize;
+            }
         }
     }
 }

@@ -7,7 +7,7 @@
 use arc_swap::ArcSwap;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
-use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,6 +16,7 @@ use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
 use crate::xfr;
+use crate::zone::image::{Balanced, Image};
 use crate::zone::lookup::{Kind, Piece, resolve};
 use crate::zone::{Zone, ZoneSet};
 
@@ -33,8 +34,8 @@ pub enum Transport {
 
 /// The engine: shared by every socket, swapped into by reloads.
 pub struct Engine {
-    zones: ArcSwap<ZoneSet>,
-    health: ArcSwap<Snapshot>,
+    pub(super) zones: ArcSwap<ZoneSet>,
+    pub(super) health: ArcSwap<Snapshot>,
     xfr: ArcSwap<xfr::out::Policy>,
     /// Serialises changes to the zone set (reloads, transfers); never taken by queries.
     update: Mutex<()>,
@@ -132,22 +133,48 @@ impl Engine {
     /// Answers one request. Returns `None` when the request must be dropped (too short to
     /// carry a header, or itself a response).
     pub fn handle(&self, req: &[u8], transport: Transport, peer: IpAddr) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.handle_into(req, transport, peer, &mut out)
+            .then_some(out)
+    }
+
+    /// Answers one request into `out` (a buffer the caller reuses). Returns false when the
+    /// request must be dropped. Plain queries whose answer has a wire image take the fast
+    /// path ([`super::fast`]); everything else is decoded in full.
+    pub fn handle_into(
+        &self,
+        req: &[u8],
+        transport: Transport,
+        peer: IpAddr,
+        out: &mut Vec<u8>,
+    ) -> bool {
         if req.len() < 12 {
-            return None;
+            return false;
         }
-        if transport == Transport::Udp
-            && let Some(mut msgs) = self.transfer(req, peer, true)
-        {
-            return msgs.drain(..).next();
-        }
-        // Defence in depth: a bug must cost one SERVFAIL, not a socket task.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.handle_inner(req, transport, peer)
-        })) {
-            Ok(r) => r,
+        // Defence in depth: a bug must cost one SERVFAIL, not a socket thread.
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.fast(req, transport, out) {
+                return Some(true);
+            }
+            if transport == Transport::Udp
+                && let Some(mut msgs) = self.transfer(req, peer, true)
+            {
+                return msgs.drain(..).next().map(|m| {
+                    *out = m;
+                    true
+                });
+            }
+            self.handle_inner(req, transport, peer).map(|m| {
+                *out = m;
+                true
+            })
+        }));
+        match answered {
+            Ok(r) => r.unwrap_or(false),
             Err(_) => {
                 tracing::error!("internal error while answering a query; sent SERVFAIL");
-                Some(servfail(req))
+                *out = servfail(req);
+                true
             }
         }
     }
@@ -246,11 +273,33 @@ impl Engine {
             return None;
         };
         let counters = zone.counters.clone();
-        self.fill(zone, q, transport, resp);
+        self.fill(zone, q, transport, resp, None);
         Some(counters)
     }
 
-    fn fill(&self, zone: &Zone, q: &Query, transport: Transport, resp: &mut Message) {
+    /// Encodes the answer for `owner`/`rtype` once, as a wire image for the fast path:
+    /// the same path as any query, with every address of a balanced set kept in place so
+    /// that each query can pick its own.
+    pub(super) fn image(&self, zone: &Zone, owner: &Name, rtype: RecordType) -> Option<Box<Image>> {
+        let q = Query::query(owner.clone(), rtype);
+        let mut resp = Message::new(0, MessageType::Response, OpCode::Query);
+        resp.add_query(q.clone());
+        let mut balanced = Vec::new();
+        self.fill(zone, &q, Transport::Tcp, &mut resp, Some(&mut balanced));
+        let bytes = resp.to_vec().ok()?;
+        Image::from_response(&bytes, &balanced).map(Box::new)
+    }
+
+    /// Fills the sections of `resp`. With `template`, balanced sets are written whole and
+    /// their places recorded instead of being balanced.
+    fn fill(
+        &self,
+        zone: &Zone,
+        q: &Query,
+        transport: Transport,
+        resp: &mut Message,
+        template: Option<&mut Vec<Balanced>>,
+    ) {
         let health = self.health.load();
         let res = resolve(zone, &q.name, q.query_type, transport == Transport::Tcp);
         resp.metadata.authoritative = res.kind != Kind::Referral;
@@ -261,11 +310,16 @@ impl Engine {
             health: &health,
             failed: false,
             emptied: false,
+            template,
+            section: 0,
+            base: 0,
         };
         let answers = w.records(&res.answer, true);
         let mut authority = Vec::new();
         let negative_ttl = zone.negative_ttl();
+        w.section = 1;
         for p in &res.authority {
+            w.base = authority.len();
             let mut rs = w.records(std::slice::from_ref(p), false);
             if res.negative {
                 // RFC 2308 §3: the SOA of a negative answer has TTL min(TTL, MINIMUM).
@@ -273,6 +327,7 @@ impl Engine {
             }
             authority.extend(rs);
         }
+        (w.section, w.base) = (2, 0);
         let additional = w.records(&res.additional, false);
         if w.failed {
             resp.metadata.response_code = ResponseCode::ServFail;
@@ -297,19 +352,42 @@ impl Engine {
 }
 
 /// Turns pieces into records, balancing address RRsets that have a plan.
-struct Writer<'h> {
+struct Writer<'h, 't> {
     health: &'h Snapshot,
     /// An `all_down: servfail` pool had no address to serve.
     failed: bool,
     /// An `all_down: none` pool had no address to serve.
     emptied: bool,
+    /// Building an image: balanced sets are written whole and noted here.
+    template: Option<&'t mut Vec<Balanced>>,
+    /// The section being written and how many records it already holds.
+    section: usize,
+    base: usize,
 }
 
-impl Writer<'_> {
+impl Writer<'_, '_> {
     fn records(&mut self, pieces: &[Piece<'_>], in_answer: bool) -> Vec<Record> {
         let mut out = Vec::new();
         for p in pieces {
             let set = p.rrset;
+            if let (Some(plan), Some(template)) = (&set.plan, self.template.as_deref_mut()) {
+                let ttl = set.ttl.min(plan.policy.ttl);
+                template.push(Balanced {
+                    section: self.section,
+                    first: self.base + out.len(),
+                    count: set.records.len(),
+                    plan: plan.clone(),
+                    ttl,
+                    in_answer,
+                });
+                out.extend(set.records.iter().map(|r| {
+                    let mut r = r.clone();
+                    r.name = p.owner.clone();
+                    r.ttl = ttl;
+                    r
+                }));
+                continue;
+            }
             let Some(plan) = &set.plan else {
                 out.extend(set.records.iter().map(|r| {
                     let mut r = r.clone();

@@ -5,6 +5,8 @@
 
 pub mod batch;
 pub mod engine;
+mod fast;
+pub mod request;
 pub mod tcp;
 pub mod udp;
 

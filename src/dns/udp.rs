@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+use super::batch::{BATCH, Batch};
 use super::{Engine, Transport};
 
 /// Binds `count` UDP sockets sharing `addr` (port 0 picks one port for all of them).
@@ -39,19 +40,21 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
 /// Serves one socket until `stop` is cancelled; runs on its own thread. Datagrams are
 /// taken and answered in batches ([`super::batch`]).
 pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
-    let mut batch = super::batch::Batch::default();
-    let mut answers: Vec<(std::net::SocketAddr, Vec<u8>)> = Vec::with_capacity(super::batch::BATCH);
+    let mut batch = Batch::default();
+    // Answer buffers and the datagram each answers, reused batch after batch.
+    let mut outs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
+    let mut from: Vec<usize> = Vec::with_capacity(BATCH);
     while !stop.is_cancelled() {
         // Timeouts (to check `stop`) and ICMP errors from earlier sends land here: not fatal.
         let Ok(n) = batch.recv(&sock) else { continue };
-        answers.clear();
+        from.clear();
         for i in 0..n {
             let (query, peer) = batch.datagram(i);
             let Some(peer) = peer else { continue };
-            if let Some(resp) = engine.handle(query, Transport::Udp, peer.ip()) {
-                answers.push((peer, resp));
+            if engine.handle_into(query, Transport::Udp, peer.ip(), &mut outs[from.len()]) {
+                from.push(i);
             }
         }
-        super::batch::send_all(&sock, &answers);
+        batch.send(&sock, &from, &outs);
     }
 }

@@ -5,6 +5,7 @@
 //! inside the zone, CNAME alone at its name, NS at the apex) and adds empty nodes for
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
+pub mod image;
 pub mod lexer;
 pub mod lookup;
 pub mod master;
@@ -15,7 +16,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
@@ -45,7 +46,7 @@ impl fmt::Display for Problem {
 
 /// All records of one name and type. Records are unique (RFC 2181 §5); for address
 /// records `copies` counts how often each was written, which is extra weight.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RRset {
     pub rtype: RecordType,
     pub ttl: u32,
@@ -53,6 +54,38 @@ pub struct RRset {
     pub copies: Vec<u32>,
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
+    /// The answer to a query for this owner and type, encoded on first use
+    /// ([`image`]); `None` inside when the answer has no image.
+    pub image: OnceLock<Option<Box<image::Image>>>,
+}
+
+impl RRset {
+    pub fn new(rtype: RecordType, ttl: u32, records: Vec<Record>, copies: Vec<u32>) -> RRset {
+        RRset {
+            rtype,
+            ttl,
+            records,
+            copies,
+            plan: None,
+            image: OnceLock::new(),
+        }
+    }
+}
+
+/// A copy starts without an image: the image depends on the zone around the RRset and on
+/// its plan, which a copy may not share.
+impl Clone for RRset {
+    fn clone(&self) -> Self {
+        RRset {
+            plan: self.plan.clone(),
+            ..RRset::new(
+                self.rtype,
+                self.ttl,
+                self.records.clone(),
+                self.copies.clone(),
+            )
+        }
+    }
 }
 
 /// The RRsets of one owner name; empty for an empty non-terminal.
@@ -61,6 +94,8 @@ pub struct Node {
     pub rrsets: Vec<RRset>,
     /// True for a delegation point: NS records below the apex (RFC 1034 §4.2.1).
     pub cut: bool,
+    /// True below a delegation point (glue and occluded names): answered by referral.
+    pub below_cut: bool,
 }
 
 impl Node {
@@ -86,6 +121,11 @@ pub struct Zone {
     pub counters: Arc<QueryCounters>,
     /// Recent changes, for IXFR out.
     pub history: Arc<Vec<crate::xfr::history::Change>>,
+    /// True when some owner name starts with a `*` label (RFC 4592).
+    pub has_wildcards: bool,
+    /// The negative-answer SOA record after its owner name: TYPE, CLASS, TTL (RFC 2308
+    /// §3), RDLENGTH and uncompressed RDATA, for answers written without an image.
+    pub negative_soa: Box<[u8]>,
 }
 
 impl Zone {
@@ -220,13 +260,8 @@ impl Builder {
         }
         self.count += 1;
         let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
-            node.rrsets.push(RRset {
-                rtype: t,
-                ttl: record.ttl,
-                records: vec![record],
-                copies: vec![1],
-                plan: None,
-            });
+            node.rrsets
+                .push(RRset::new(t, record.ttl, vec![record], vec![1]));
             return;
         };
         let (set_ttl, ttl) = (set.ttl, record.ttl);
@@ -296,7 +331,14 @@ impl Builder {
             RData::SOA(s) => s.serial,
             _ => 0,
         };
+        let has_wildcards = self
+            .nodes
+            .keys()
+            .any(|n| n.iter().next().is_some_and(|l| l == b"*"));
+        let negative_soa = negative_soa(&soa);
         Ok(Zone {
+            has_wildcards,
+            negative_soa,
             origin: self.origin,
             nodes: self.nodes,
             soa,
@@ -324,8 +366,48 @@ impl Builder {
                 self.nodes.insert(anc, Node::default());
             }
         }
+        let mut cuts = std::collections::HashSet::new();
         for (name, node) in self.nodes.iter_mut() {
             node.cut = *name != self.origin && node.get(RecordType::NS).is_some();
+            if node.cut {
+                cuts.insert(name.clone());
+            }
+        }
+        if cuts.is_empty() {
+            return;
+        }
+        for (name, node) in self.nodes.iter_mut() {
+            let n = labels(name);
+            node.below_cut = (apex_labels + 1..n).any(|k| cuts.contains(&name.trim_to(k)));
         }
     }
+}
+
+/// The SOA record of negative answers without its owner (see [`Zone::negative_soa`]):
+/// TTL min(TTL, MINIMUM) as RFC 2308 §3 asks, names uncompressed.
+fn negative_soa(soa: &Record) -> Box<[u8]> {
+    use hickory_proto::serialize::binary::BinEncodable;
+    let RData::SOA(s) = &soa.data else {
+        return Box::default();
+    };
+    let mut rdata = Vec::new();
+    for name in [&s.mname, &s.rname] {
+        rdata.extend(name.to_bytes().unwrap_or_else(|_| vec![0]));
+    }
+    for v in [
+        s.serial,
+        s.refresh as u32,
+        s.retry as u32,
+        s.expire as u32,
+        s.minimum,
+    ] {
+        rdata.extend_from_slice(&v.to_be_bytes());
+    }
+    let mut out = Vec::with_capacity(10 + rdata.len());
+    out.extend_from_slice(&6u16.to_be_bytes());
+    out.extend_from_slice(&1u16.to_be_bytes());
+    out.extend_from_slice(&soa.ttl.min(s.minimum).to_be_bytes());
+    out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    out.extend(rdata);
+    out.into()
 }

@@ -1,0 +1,197 @@
+//! The fast path: a plain query answered by copying a wire image.
+//!
+//! Most queries to a load-balancing authority are the same few questions. For a query of
+//! the plain shape ([`super::request`]) this path finds the node as the full path would
+//! (RFC 1034 §4.3.2) and then answers with:
+//! - the image of the RRset asked for ([`crate::zone::image`]), built on first use by the
+//!   full path itself, so both paths give the same answer;
+//! - at a delegation point or below it, the image of the cut's NS RRset: a referral;
+//! - NODATA or NXDOMAIN (RFC 2308 §2), written directly: header, question, the zone's SOA.
+//!
+//! Anything rarer — CNAME chains, wildcards, DS, ANY, names under glue, answers that do
+//! not fit, pools with every address down — returns false and takes the full path.
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use std::sync::atomic::Ordering;
+
+use super::engine::{Engine, MAX_UDP_PAYLOAD, Transport};
+use super::request;
+use crate::balance::{self, Selection, ThreadRandom};
+use crate::zone::image::{self, HEADER, Image, OPT_LEN, Patch};
+use crate::zone::{Node, RRset, Zone, labels};
+
+/// RCODEs written by this path.
+const NOERROR: u16 = 0;
+const NXDOMAIN: u16 = 3;
+/// The AA flag (RFC 1035 §4.1.1).
+const AA: u16 = 0x0400;
+/// Size limit without EDNS (RFC 1035 §4.2.1).
+const PLAIN_UDP: usize = 512;
+
+/// Query types answered here: data types, except OPT (never a question), DS (answered
+/// from the parent side at a cut, RFC 4035 §3.1.4.1) and the meta types 128–255 (ANY,
+/// AXFR, IXFR, TKEY, TSIG, MAILA/MAILB), whose rules the full path keeps.
+fn plain_type(t: u16) -> bool {
+    !matches!(t, 0 | 41 | 43 | 128..=255)
+}
+
+impl Engine {
+    /// Answers `req` into `out` if it can; false leaves the request to the full path.
+    pub(super) fn fast(&self, req: &[u8], transport: Transport, out: &mut Vec<u8>) -> bool {
+        let Some(q) = request::parse(req) else {
+            return false;
+        };
+        if q.qclass != 1 || !plain_type(q.qtype) {
+            return false;
+        }
+        let Ok(name) = Name::read(&mut BinDecoder::new(q.qname)) else {
+            return false;
+        };
+        let zones = self.zones.load();
+        let Some(zone) = zones.find(&name) else {
+            return false;
+        };
+        let limit = match (transport, q.edns) {
+            (Transport::Tcp, _) => u16::MAX as usize,
+            (Transport::Udp, Some(e)) => {
+                (e.payload as usize).clamp(PLAIN_UDP, MAX_UDP_PAYLOAD as usize) - OPT_LEN
+            }
+            (Transport::Udp, None) => PLAIN_UDP,
+        };
+        let p = Patch {
+            id: q.id,
+            copied_flags: q.copied_flags,
+            question: &req[HEADER..q.question_end],
+            opt: q.edns.map(|e| e.dnssec_ok),
+        };
+        let rtype = RecordType::from(q.qtype);
+        let answer = Answer {
+            engine: self,
+            zone,
+            p: &p,
+            room: limit,
+        };
+        let rcode = match zone.nodes.get_key_value(&name) {
+            Some((owner, node)) => answer.at(owner, node, rtype, out),
+            None => answer.below(&name, out),
+        };
+        let Some(rcode) = rcode else {
+            return false;
+        };
+        zone.counters
+            .count(rtype, ResponseCode::from_low(rcode as u8));
+        true
+    }
+}
+
+/// One query being answered on the fast path.
+struct Answer<'a> {
+    engine: &'a Engine,
+    zone: &'a Zone,
+    p: &'a Patch<'a>,
+    /// The most bytes the response may take, OPT left out.
+    room: usize,
+}
+
+impl Answer<'_> {
+    /// The question names a node of the zone. Returns the RCODE written, or `None`.
+    fn at(&self, owner: &Name, node: &Node, rtype: RecordType, out: &mut Vec<u8>) -> Option<u16> {
+        if node.below_cut {
+            return None;
+        }
+        let set = if node.cut {
+            // Any type at a delegation point gets the referral (DS is not taken here).
+            node.get(RecordType::NS)?
+        } else if let Some(set) = node.get(rtype) {
+            set
+        } else if node.get(RecordType::CNAME).is_some() {
+            return None;
+        } else {
+            return self.negative(NOERROR, out);
+        };
+        self.image(owner, set, out)
+    }
+
+    /// The question names no node: find the closest encloser (RFC 4592 §3.3.1). Every
+    /// ancestor of a node exists (empty non-terminals are nodes), so the deepest existing
+    /// ancestor is the one the top-down walk of RFC 1034 §4.3.2 stops at.
+    fn below(&self, name: &Name, out: &mut Vec<u8>) -> Option<u16> {
+        let apex = labels(&self.zone.origin);
+        for n in (apex..labels(name)).rev() {
+            let ancestor = name.trim_to(n);
+            let Some((owner, node)) = self.zone.nodes.get_key_value(&ancestor) else {
+                continue;
+            };
+            if node.below_cut {
+                return None;
+            }
+            if node.cut {
+                return self.image(owner, node.get(RecordType::NS)?, out);
+            }
+            if self.zone.has_wildcards
+                && self
+                    .zone
+                    .nodes
+                    .contains_key(&ancestor.prepend_label("*").ok()?)
+            {
+                return None;
+            }
+            return self.negative(NXDOMAIN, out);
+        }
+        None
+    }
+
+    /// Writes the image of `set` (encoded now if this is its first use).
+    fn image(&self, owner: &Name, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
+        let image: &Image = set
+            .image
+            .get_or_init(|| self.engine.image(self.zone, owner, set.rtype))
+            .as_deref()?;
+        if image.len(self.p.question.len()) > self.room {
+            return None; // the full path truncates
+        }
+        let health = self.engine.health.load();
+        let mut picks = Vec::new();
+        let written = image.write(self.p, out, &mut picks, &mut |seg, buf| {
+            let Selection::Serve {
+                picks, degraded, ..
+            } = balance::select(&seg.plan, &**health, &mut ThreadRandom)
+            else {
+                return None; // every address down: NODATA or SERVFAIL by the full path
+            };
+            let mut ttl = seg.ttl;
+            if let (true, Some((_, interval))) = (degraded, &seg.plan.check) {
+                // As on the full path: short TTLs while an address is out.
+                ttl = ttl.min(*interval);
+            }
+            if let (true, Some(&first)) = (seg.in_answer, picks.first()) {
+                seg.plan.served[first].fetch_add(1, Ordering::Relaxed);
+            }
+            buf.extend_from_slice(&picks);
+            Some(ttl)
+        });
+        written.then(|| image.rcode())
+    }
+
+    /// NODATA (`rcode` 0) or NXDOMAIN (3): the zone's SOA in AUTHORITY (RFC 2308 §2),
+    /// its owner a pointer to the zone's name at the end of the question.
+    fn negative(&self, rcode: u16, out: &mut Vec<u8>) -> Option<u16> {
+        let soa = &self.zone.negative_soa;
+        let qname_len = self.p.question.len() - 4;
+        let apex_len = 1 + self.zone.origin.iter().map(|l| l.len() + 1).sum::<usize>();
+        if soa.is_empty() || apex_len > qname_len {
+            return None;
+        }
+        if HEADER + self.p.question.len() + 2 + soa.len() > self.room {
+            return None;
+        }
+        image::start(out, self.p, AA | rcode);
+        let target = (HEADER + qname_len - apex_len) as u16;
+        out.extend_from_slice(&(0xc000 | target).to_be_bytes());
+        out.extend_from_slice(soa);
+        image::finish(out, self.p, [0, 1, 0]);
+        Some(rcode)
+    }
+}
