@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::corpus::{ZONES, corpus};
 use common::*;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
@@ -13,12 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-const ZONES: [(&str, &str); 3] = [
-    ("example.test.", "zones/example.test.zone"),
-    ("example.net.", "tests/fixtures/example.net.zone"),
-    ("sub.example.net.", "tests/fixtures/sub.example.net.zone"),
-];
 
 /// The TTL cap rrdns applies to balanced address sets (the default `ttl`).
 const TTL_CAP: u32 = 30;
@@ -185,112 +180,6 @@ fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<
 
 /// The corpus: every owner of interest crossed with the common types, plus names that
 /// exercise NXDOMAIN, wildcards, ENTs, delegations, CNAME chains, case and other zones.
-fn corpus() -> Vec<(String, RecordType)> {
-    let test = [
-        "example.test.",
-        "www.example.test.",
-        "api.example.test.",
-        "mail.example.test.",
-        "ns1.example.test.",
-        "ns2.example.test.",
-        "blog.example.test.",
-        "ftp.example.test.",
-        "_sip._tcp.example.test.",
-        "x.apps.example.test.",
-        "y.z.apps.example.test.",
-        "apps.example.test.",
-        "*.apps.example.test.",
-        "b.example.test.",
-        "a.b.example.test.",
-        "c.a.b.example.test.",
-        "sub.example.test.",
-        "x.sub.example.test.",
-        "ns1.sub.example.test.",
-        "nope.example.test.",
-        "WwW.ExAmPlE.TeSt.",
-    ];
-    let net = [
-        "example.net.",
-        "c1.example.net.",
-        "c2.example.net.",
-        "loop1.example.net.",
-        "dangle.example.net.",
-        "away.example.net.",
-        "tomx.example.net.",
-        "q.wc.example.net.",
-        "exists.wc.example.net.",
-        "deep.q.wc.example.net.",
-        "q.wcn.example.net.",
-        "anything.example.net.",
-        "d.example.net.",
-        "c.d.example.net.",
-        "b.c.d.example.net.",
-        "a.b.c.d.example.net.",
-        "z.a.b.c.d.example.net.",
-        "child.example.net.",
-        "www.child.example.net.",
-        "ns.child.example.net.",
-        "nods.example.net.",
-        "x.nods.example.net.",
-        "sub.example.net.",
-        "www.sub.example.net.",
-        "nx.sub.example.net.",
-        "_ldap._tcp.example.net.",
-        "srv2.example.net.",
-        "txt.example.net.",
-        "mixed.example.net.",
-        "ptr.example.net.",
-        "naptr.example.net.",
-        "sshfp.example.net.",
-        "tlsa.example.net.",
-        "https.example.net.",
-        "svc.example.net.",
-        "generic.example.net.",
-        "ttls.example.net.",
-        "many.example.net.",
-        "gen3.example.net.",
-        "UPPER.example.net.",
-        "mx.example.net.",
-    ];
-    let types = [
-        RecordType::A,
-        RecordType::AAAA,
-        RecordType::MX,
-        RecordType::TXT,
-        RecordType::NS,
-        RecordType::SOA,
-        RecordType::CNAME,
-        RecordType::DS,
-    ];
-    let mut out = Vec::new();
-    for n in test.iter().chain(net.iter()) {
-        for t in types {
-            out.push((n.to_string(), t));
-        }
-    }
-    for (n, t) in [
-        ("_sip._tcp.example.test.", RecordType::SRV),
-        ("_ldap._tcp.example.net.", RecordType::SRV),
-        ("example.test.", RecordType::CAA),
-        ("ptr.example.net.", RecordType::PTR),
-        ("naptr.example.net.", RecordType::NAPTR),
-        ("sshfp.example.net.", RecordType::SSHFP),
-        ("tlsa.example.net.", RecordType::TLSA),
-        ("https.example.net.", RecordType::HTTPS),
-        ("svc.example.net.", RecordType::SVCB),
-        ("generic.example.net.", RecordType::Unknown(65280)),
-        ("example.test.", RecordType::ANY),
-        ("www.example.test.", RecordType::ANY),
-        ("example.com.", RecordType::A),
-        ("net.", RecordType::SOA),
-        (".", RecordType::NS),
-        ("big.example.net.", RecordType::TXT),
-    ] {
-        out.push((n.to_string(), t));
-    }
-    out
-}
-
 #[test]
 fn rrdns_answers_like_nsd() {
     let nsd = start_nsd();

@@ -126,43 +126,82 @@ impl Random for ThreadRandom {
     }
 }
 
+/// What [`select_into`] decided; on `Serve` the positions are in [`Scratch::picks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Serve { degraded: bool, all_down: bool },
+    NoData,
+    ServFail,
+}
+
+/// Reusable buffers for [`select_into`], so that a balanced answer allocates nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    live: Vec<usize>,
+    keyed: Vec<(f64, usize)>,
+    /// The positions chosen by the last `Serve` verdict, in order.
+    pub picks: Vec<usize>,
+}
+
 /// Chooses the addresses to serve for one response.
 pub fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Selection {
-    let check = plan.check.as_ref().map(|(c, _)| &**c);
-    let mut live: Vec<usize> = (0..plan.addrs.len())
-        .filter(|&i| health.serving(check, &plan.addrs[i]))
-        .collect();
-    let degraded = live.len() < plan.addrs.len();
-    let all_down = live.is_empty();
-    if all_down {
-        match plan.policy.all_down {
-            AllDown::All => live = (0..plan.addrs.len()).collect(),
-            AllDown::None => return Selection::NoData,
-            AllDown::Servfail => return Selection::ServFail,
-        }
-    }
-    let cap = plan.policy.answers.max(1);
-    let picks = match plan.policy.weighting {
-        Weighting::Duplicate => duplicate(&live, &plan.weights, cap, rng),
-        Weighting::Order | Weighting::Sample => {
-            let mut p = weighted_order(&live, &plan.weights, rng);
-            p.truncate(cap);
-            p
-        }
-    };
-    Selection::Serve {
-        picks,
-        degraded,
-        all_down,
+    let mut s = Scratch::default();
+    match select_into(plan, health, rng, &mut s) {
+        Verdict::Serve { degraded, all_down } => Selection::Serve {
+            picks: s.picks,
+            degraded,
+            all_down,
+        },
+        Verdict::NoData => Selection::NoData,
+        Verdict::ServFail => Selection::ServFail,
     }
 }
 
+/// [`select`] into reused buffers.
+pub fn select_into(
+    plan: &Plan,
+    health: &dyn HealthView,
+    rng: &mut dyn Random,
+    s: &mut Scratch,
+) -> Verdict {
+    let check = plan.check.as_ref().map(|(c, _)| &**c);
+    let n = plan.addrs.len();
+    s.live.clear();
+    s.live
+        .extend((0..n).filter(|&i| health.serving(check, &plan.addrs[i])));
+    let degraded = s.live.len() < n;
+    let all_down = s.live.is_empty();
+    if all_down {
+        match plan.policy.all_down {
+            AllDown::All => s.live.extend(0..n),
+            AllDown::None => return Verdict::NoData,
+            AllDown::Servfail => return Verdict::ServFail,
+        }
+    }
+    let cap = plan.policy.answers.max(1);
+    s.picks.clear();
+    match plan.policy.weighting {
+        Weighting::Duplicate => duplicate(&s.live, &plan.weights, cap, rng, &mut s.picks),
+        Weighting::Order | Weighting::Sample => {
+            weighted_order(&s.live, &plan.weights, rng, &mut s.keyed, &mut s.picks);
+            s.picks.truncate(cap);
+        }
+    }
+    Verdict::Serve { degraded, all_down }
+}
+
 /// Every address `weight` times in a uniformly random order, first `cap` kept.
-fn duplicate(live: &[usize], weights: &[u32], cap: usize, rng: &mut dyn Random) -> Vec<usize> {
-    let mut all: Vec<usize> = live
-        .iter()
-        .flat_map(|&i| std::iter::repeat_n(i, weights[i].max(1) as usize))
-        .collect();
+fn duplicate(
+    live: &[usize],
+    weights: &[u32],
+    cap: usize,
+    rng: &mut dyn Random,
+    all: &mut Vec<usize>,
+) {
+    all.extend(
+        live.iter()
+            .flat_map(|&i| std::iter::repeat_n(i, weights[i].max(1) as usize)),
+    );
     // Partial Fisher–Yates: only the first `cap` positions need to be random.
     let n = all.len();
     for k in 0..cap.min(n) {
@@ -170,24 +209,27 @@ fn duplicate(live: &[usize], weights: &[u32], cap: usize, rng: &mut dyn Random) 
         all.swap(k, j);
     }
     all.truncate(cap);
-    all
 }
 
 /// A weighted random permutation (Efraimidis–Spirakis): sorting by u^(1/w) descending
 /// draws addresses one by one without replacement, each with probability proportional
 /// to its weight among those left. So position 1 holds address i with probability
 /// w_i / Σw, and the first k positions are a weighted sample of size k.
-fn weighted_order(live: &[usize], weights: &[u32], rng: &mut dyn Random) -> Vec<usize> {
-    let mut keyed: Vec<(f64, usize)> = live
-        .iter()
-        .map(|&i| {
-            // ln(u)/w is monotonic in u^(1/w) and avoids pow; 1-u keeps u in (0, 1].
-            let u = 1.0 - rng.unit();
-            (u.ln() / f64::from(weights[i].max(1)), i)
-        })
-        .collect();
+fn weighted_order(
+    live: &[usize],
+    weights: &[u32],
+    rng: &mut dyn Random,
+    keyed: &mut Vec<(f64, usize)>,
+    out: &mut Vec<usize>,
+) {
+    keyed.clear();
+    keyed.extend(live.iter().map(|&i| {
+        // ln(u)/w is monotonic in u^(1/w) and avoids pow; 1-u keeps u in (0, 1].
+        let u = 1.0 - rng.unit();
+        (u.ln() / f64::from(weights[i].max(1)), i)
+    }));
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
-    keyed.into_iter().map(|(_, i)| i).collect()
+    out.extend(keyed.iter().map(|&(_, i)| i));
 }
 
 #[cfg(test)]

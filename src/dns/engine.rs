@@ -179,6 +179,21 @@ impl Engine {
         }
     }
 
+    /// The fast path alone: `None` when it leaves the request to the full path. For tests
+    /// and comparisons; servers call [`Engine::handle_into`].
+    pub fn handle_fast(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        (req.len() >= 12 && self.fast(req, transport, &mut out)).then_some(out)
+    }
+
+    /// The full path alone (no wire images). For tests and comparisons.
+    pub fn handle_full(&self, req: &[u8], transport: Transport, peer: IpAddr) -> Option<Vec<u8>> {
+        if req.len() < 12 {
+            return None;
+        }
+        self.handle_inner(req, transport, peer)
+    }
+
     fn handle_inner(&self, req: &[u8], transport: Transport, peer: IpAddr) -> Option<Vec<u8>> {
         if req[2] & 0x80 != 0 {
             return None;

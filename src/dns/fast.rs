@@ -13,14 +13,19 @@
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use std::sync::atomic::Ordering;
 
 use super::engine::{Engine, MAX_UDP_PAYLOAD, Transport};
 use super::request;
-use crate::balance::{self, Selection, ThreadRandom};
+use crate::balance::{self, Scratch, ThreadRandom, Verdict};
 use crate::zone::image::{self, HEADER, Image, OPT_LEN, Patch};
-use crate::zone::{Node, RRset, Zone, labels};
+use crate::zone::wire::{Lowered, WireName};
+use crate::zone::{Node, RRset, Zone};
+
+thread_local! {
+    /// Buffers for balancing, reused by every query on this thread.
+    static SCRATCH: std::cell::RefCell<(Scratch, Vec<usize>)> = Default::default();
+}
 
 /// RCODEs written by this path.
 const NOERROR: u16 = 0;
@@ -46,11 +51,11 @@ impl Engine {
         if q.qclass != 1 || !plain_type(q.qtype) {
             return false;
         }
-        let Ok(name) = Name::read(&mut BinDecoder::new(q.qname)) else {
+        let Some(name) = Lowered::new(q.qname) else {
             return false;
         };
         let zones = self.zones.load();
-        let Some(zone) = zones.find(&name) else {
+        let Some((zone, above_apex)) = zones.find_wire(&name) else {
             return false;
         };
         let limit = match (transport, q.edns) {
@@ -73,9 +78,9 @@ impl Engine {
             p: &p,
             room: limit,
         };
-        let rcode = match zone.nodes.get_key_value(&name) {
+        let rcode = match zone.nodes.get_key_value(&name.suffix(0)) {
             Some((owner, node)) => answer.at(owner, node, rtype, out),
-            None => answer.below(&name, out),
+            None => answer.below(&name, above_apex, out),
         };
         let Some(rcode) = rcode else {
             return false;
@@ -117,10 +122,9 @@ impl Answer<'_> {
     /// The question names no node: find the closest encloser (RFC 4592 §3.3.1). Every
     /// ancestor of a node exists (empty non-terminals are nodes), so the deepest existing
     /// ancestor is the one the top-down walk of RFC 1034 §4.3.2 stops at.
-    fn below(&self, name: &Name, out: &mut Vec<u8>) -> Option<u16> {
-        let apex = labels(&self.zone.origin);
-        for n in (apex..labels(name)).rev() {
-            let ancestor = name.trim_to(n);
+    fn below(&self, name: &Lowered, above_apex: usize, out: &mut Vec<u8>) -> Option<u16> {
+        for skip in 1..=above_apex {
+            let ancestor = name.suffix(skip);
             let Some((owner, node)) = self.zone.nodes.get_key_value(&ancestor) else {
                 continue;
             };
@@ -130,13 +134,15 @@ impl Answer<'_> {
             if node.cut {
                 return self.image(owner, node.get(RecordType::NS)?, out);
             }
-            if self.zone.has_wildcards
-                && self
-                    .zone
-                    .nodes
-                    .contains_key(&ancestor.prepend_label("*").ok()?)
-            {
-                return None;
+            if self.zone.has_wildcards {
+                // The source of synthesis would be `*.<closest encloser>`.
+                let mut star = [0u8; 257];
+                star[..2].copy_from_slice(b"\x01*");
+                let len = 2 + ancestor.0.len();
+                star[2..len].copy_from_slice(ancestor.0);
+                if self.zone.nodes.contains_key(&WireName(&star[..len])) {
+                    return None;
+                }
             }
             return self.negative(NXDOMAIN, out);
         }
@@ -153,24 +159,24 @@ impl Answer<'_> {
             return None; // the full path truncates
         }
         let health = self.engine.health.load();
-        let mut picks = Vec::new();
-        let written = image.write(self.p, out, &mut picks, &mut |seg, buf| {
-            let Selection::Serve {
-                picks, degraded, ..
-            } = balance::select(&seg.plan, &**health, &mut ThreadRandom)
-            else {
-                return None; // every address down: NODATA or SERVFAIL by the full path
-            };
-            let mut ttl = seg.ttl;
-            if let (true, Some((_, interval))) = (degraded, &seg.plan.check) {
-                // As on the full path: short TTLs while an address is out.
-                ttl = ttl.min(*interval);
-            }
-            if let (true, Some(&first)) = (seg.in_answer, picks.first()) {
-                seg.plan.served[first].fetch_add(1, Ordering::Relaxed);
-            }
-            buf.extend_from_slice(&picks);
-            Some(ttl)
+        let written = SCRATCH.with_borrow_mut(|(scratch, picks)| {
+            image.write(self.p, out, picks, &mut |seg, buf| {
+                let Verdict::Serve { degraded, .. } =
+                    balance::select_into(&seg.plan, &**health, &mut ThreadRandom, scratch)
+                else {
+                    return None; // every address down: NODATA or SERVFAIL by the full path
+                };
+                std::mem::swap(buf, &mut scratch.picks);
+                let mut ttl = seg.ttl;
+                if let (true, Some((_, interval))) = (degraded, &seg.plan.check) {
+                    // As on the full path: short TTLs while an address is out.
+                    ttl = ttl.min(*interval);
+                }
+                if let (true, Some(&first)) = (seg.in_answer, buf.first()) {
+                    seg.plan.served[first].fetch_add(1, Ordering::Relaxed);
+                }
+                Some(ttl)
+            })
         });
         written.then(|| image.rcode())
     }

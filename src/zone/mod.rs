@@ -11,9 +11,9 @@ pub mod lookup;
 pub mod master;
 pub mod rdata;
 pub mod set;
+pub mod wire;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use rustc_hash::FxHashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +23,7 @@ use crate::metrics::QueryCounters;
 use master::SourceRecord;
 
 pub use set::ZoneSet;
+use wire::NameMap;
 
 /// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
 /// it out, which would make a wildcard owner look like its parent).
@@ -108,9 +109,8 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct Zone {
     pub origin: Name,
-    /// Keyed with FxHash: keys come from the zone, so hash flooding is not a concern, and
-    /// lookups by name are on the query path.
-    pub nodes: FxHashMap<Name, Node>,
+    /// Searchable with a name from the wire ([`wire`]), for the fast path.
+    pub nodes: NameMap<Node>,
     pub soa: Record,
     pub serial: u32,
     /// Records as written, copies included.
@@ -192,7 +192,7 @@ impl Zone {
     ) -> Result<Zone, Vec<Problem>> {
         let mut b = Builder {
             origin: origin.clone(),
-            nodes: FxHashMap::default(),
+            nodes: NameMap::default(),
             problems: Vec::new(),
             warnings: Vec::new(),
             soa: None,
@@ -208,7 +208,7 @@ impl Zone {
 
 struct Builder {
     origin: Name,
-    nodes: FxHashMap<Name, Node>,
+    nodes: NameMap<Node>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
     soa: Option<Record>,

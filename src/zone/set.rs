@@ -4,12 +4,12 @@
 //! builds a new set and swaps it in, so a broken zone never replaces a working one.
 
 use hickory_proto::rr::{Name, RData, RecordType};
-use rustc_hash::FxHashMap;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use super::wire::{Lowered, NameMap, NameSet};
 use super::{Problem, Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
@@ -18,10 +18,12 @@ use crate::xfr::{history, persist};
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
 pub struct ZoneSet {
-    zones: FxHashMap<Name, Arc<Zone>>,
+    zones: NameMap<Arc<Zone>>,
     /// Secondary zones configured but without data (never transferred, or expired):
     /// names under them get SERVFAIL, not an answer from a parent zone.
-    unavailable: HashSet<Name>,
+    unavailable: NameSet,
+    /// The most labels of any origin above: a longer name starts its search there.
+    deepest: usize,
 }
 
 enum Closest<'a> {
@@ -59,13 +61,27 @@ fn secondary(
 }
 
 impl ZoneSet {
+    fn new(zones: NameMap<Arc<Zone>>, unavailable: NameSet) -> ZoneSet {
+        let deepest = zones
+            .keys()
+            .chain(&unavailable)
+            .map(labels)
+            .max()
+            .unwrap_or(0);
+        ZoneSet {
+            zones,
+            unavailable,
+            deepest,
+        }
+    }
+
     /// Loads every configured zone and attaches pools; all problems are returned. Query
     /// counters (and secondary zone data) of `previous` carry over; a secondary zone not
     /// in `previous` starts from its persisted copy, if any.
     pub fn build(cfg: &Config, previous: Option<&ZoneSet>) -> Result<ZoneSet, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut zones = HashMap::new();
-        let mut unavailable = HashSet::new();
+        let mut unavailable = NameSet::default();
         for zc in &cfg.zones {
             let loaded = match &zc.source {
                 ZoneSource::File(path) => Zone::load(&zc.name, path),
@@ -106,10 +122,10 @@ impl ZoneSet {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(ZoneSet {
-            zones: zones.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        Ok(ZoneSet::new(
+            zones.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             unavailable,
-        })
+        ))
     }
 
     /// A copy of this set with `zone` added or replaced (a completed transfer).
@@ -123,7 +139,7 @@ impl ZoneSet {
         let mut unavailable = self.unavailable.clone();
         unavailable.remove(&zone.origin);
         zones.insert(zone.origin.clone(), Arc::new(zone));
-        ZoneSet { zones, unavailable }
+        ZoneSet::new(zones, unavailable)
     }
 
     /// A copy of this set in which `name` is unavailable (an expired secondary zone).
@@ -132,7 +148,7 @@ impl ZoneSet {
         zones.remove(name);
         let mut unavailable = self.unavailable.clone();
         unavailable.insert(name.clone());
-        ZoneSet { zones, unavailable }
+        ZoneSet::new(zones, unavailable)
     }
 
     pub fn get(&self, name: &Name) -> Option<&Arc<Zone>> {
@@ -168,6 +184,21 @@ impl ZoneSet {
             }
         }
         Closest::None
+    }
+
+    /// The zone for a name from the wire: the longest matching origin, `None` also when
+    /// that zone is unavailable (the full path then answers SERVFAIL).
+    pub fn find_wire(&self, name: &Lowered) -> Option<(&Arc<Zone>, usize)> {
+        for skip in name.labels().saturating_sub(self.deepest)..=name.labels() {
+            let suffix = name.suffix(skip);
+            if let Some(z) = self.zones.get(&suffix) {
+                return Some((z, skip));
+            }
+            if self.unavailable.contains(&suffix) {
+                return None;
+            }
+        }
+        None
     }
 
     /// The zone that answers `qname`/`qtype`. A DS RRset lives in the parent (RFC 4035

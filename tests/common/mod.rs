@@ -2,6 +2,8 @@
 //! temporary directory, and speaks DNS to it over UDP and TCP with hickory-proto.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use std::io::{Read, Write};

@@ -1,0 +1,216 @@
+//! The fast path (wire images, direct negative answers) against the full path, on the
+//! same engine: every question of the corpus, in several spellings, with and without
+//! EDNS, over UDP and TCP, and with addresses drained. Wherever the fast path answers, its
+//! answer must equal the full path's: header, question, and each section as a sorted set
+//! (order is the balancer's to shuffle). It must also answer the common questions itself,
+//! or the benchmark would be measuring the wrong path.
+
+mod common;
+
+use common::corpus::{ZONES, corpus};
+use common::*;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, Record, RecordType};
+use rrdns::dns::{Engine, Transport};
+use rrdns::health::Snapshot;
+use rrdns::zone::ZoneSet;
+use std::net::IpAddr;
+
+const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+fn engine(extra: &str) -> Engine {
+    let mut text = String::from("zones:\n");
+    for (name, file) in ZONES {
+        let path = root().join(file);
+        text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
+    }
+    text.push_str(extra);
+    let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
+    Engine::new(ZoneSet::build(&cfg, None).expect("zones"))
+}
+
+fn request(name: &str, t: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
+    let mut m = Message::new(0x4242, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = true;
+    m.metadata.checking_disabled = name.len().is_multiple_of(2);
+    m.add_query(Query::query(Name::from_ascii(name).unwrap(), t));
+    if let Some((size, dnssec_ok)) = edns {
+        let mut e = Edns::new();
+        e.set_max_payload(size);
+        e.set_dnssec_ok(dnssec_ok);
+        m.set_edns(e);
+    }
+    m.to_vec().unwrap()
+}
+
+fn section(rs: &[Record]) -> Vec<String> {
+    let mut v: Vec<String> = rs
+        .iter()
+        .map(|r| {
+            // Lowercased whole: a name in RDATA compressed against the question takes the
+            // question's case on the fast path (RFC 4343: the same name).
+            format!(
+                "{} {} {} {} {}",
+                r.name,
+                r.ttl,
+                r.dns_class,
+                r.record_type(),
+                r.data
+            )
+            .to_lowercase()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Everything a client can see, with sections as sorted lists.
+fn view(bytes: &[u8]) -> String {
+    let m = Message::from_vec(bytes).expect("a well-formed response");
+    let edns = m
+        .edns
+        .as_ref()
+        .map(|e| (e.max_payload(), e.version(), e.flags().dnssec_ok));
+    format!(
+        "id {} {:?} rcode {:?} question {:?} edns {:?}\nanswer {:?}\nauthority {:?}\nadditional {:?}",
+        m.id,
+        m.metadata,
+        m.response_code,
+        m.queries
+            .iter()
+            .map(|q| format!("{} {} {}", q.name, q.query_type, q.query_class))
+            .collect::<Vec<_>>(),
+        edns,
+        section(&m.answers),
+        section(&m.authorities),
+        section(&m.additionals),
+    )
+}
+
+/// The corpus with case variants and names below delegations and below nothing.
+fn questions() -> Vec<(String, RecordType)> {
+    let mut qs = corpus();
+    for (name, t) in corpus() {
+        qs.push((name.to_uppercase(), t));
+    }
+    for name in [
+        "deep.nope.example.test.",
+        "a.b.x.sub.example.test.",
+        "under.ns1.sub.example.test.",
+        "x.y.apps.example.test.",
+        "q.c.a.b.example.test.",
+        "nothing.sub.example.net.",
+    ] {
+        for t in [
+            RecordType::A,
+            RecordType::AAAA,
+            RecordType::TXT,
+            RecordType::DS,
+        ] {
+            qs.push((name.to_string(), t));
+        }
+    }
+    qs
+}
+
+/// Compares the paths over all questions; returns (fast answers, questions).
+fn compare(e: &Engine) -> (usize, usize) {
+    let mut fast_count = 0;
+    let mut total = 0;
+    for (name, t) in questions() {
+        for edns in [
+            None,
+            Some((1232, false)),
+            Some((4096, true)),
+            Some((512, false)),
+        ] {
+            for transport in [Transport::Udp, Transport::Tcp] {
+                let req = request(&name, t, edns);
+                total += 1;
+                let Some(fast) = e.handle_fast(&req, transport) else {
+                    continue;
+                };
+                fast_count += 1;
+                let full = e.handle_full(&req, transport, PEER).unwrap();
+                assert_eq!(
+                    view(&fast),
+                    view(&full),
+                    "{name} {t} edns {edns:?} over {transport:?}"
+                );
+            }
+        }
+    }
+    (fast_count, total)
+}
+
+#[test]
+fn fast_answers_equal_full_answers() {
+    // Large `answers` so that a balanced set is served whole and compares as a set.
+    let e = engine("defaults:\n  answers: 64\n");
+    let (fast, total) = compare(&e);
+    eprintln!("fast path answered {fast} of {total}");
+    assert!(total > 2000, "{total} questions");
+    // Most of the corpus is plain: data, NODATA, NXDOMAIN and referrals.
+    assert!(fast * 2 > total, "fast path answered {fast} of {total}");
+    // The kinds the benchmark mix is made of all take the fast path.
+    for (name, t, what) in [
+        ("www.example.test.", RecordType::A, "balanced"),
+        ("mail.example.test.", RecordType::A, "plain A"),
+        ("example.test.", RecordType::MX, "MX with additional"),
+        ("www.example.test.", RecordType::TXT, "NODATA"),
+        ("nope.example.test.", RecordType::A, "NXDOMAIN"),
+        (
+            "a.b.x.sub.example.test.",
+            RecordType::A,
+            "referral below a cut",
+        ),
+        ("sub.example.test.", RecordType::NS, "referral at a cut"),
+    ] {
+        let req = request(name, t, Some((1232, false)));
+        assert!(e.handle_fast(&req, Transport::Udp).is_some(), "{what}");
+    }
+    // And the rare kinds keep the full path.
+    for (name, t, what) in [
+        ("www.example.test.", RecordType::ANY, "ANY"),
+        ("sub.example.test.", RecordType::DS, "DS"),
+        ("under.ns1.sub.example.test.", RecordType::A, "below glue"),
+        ("x.y.apps.example.test.", RecordType::A, "wildcard"),
+    ] {
+        let req = request(name, t, Some((1232, false)));
+        assert!(e.handle_fast(&req, Transport::Udp).is_none(), "{what}");
+    }
+}
+
+#[test]
+fn fast_answers_follow_drains_and_all_down_policies() {
+    let e = engine("defaults:\n  answers: 64\npools:\n  www.example.test.:\n    all_down: none\n");
+    let www = "www.example.test.";
+    let req = request(www, RecordType::A, Some((1232, false)));
+    let before = Message::from_vec(&e.handle_fast(&req, Transport::Udp).unwrap()).unwrap();
+    let addrs: Vec<IpAddr> = before
+        .answers
+        .iter()
+        .filter_map(|r| r.data.ip_addr())
+        .collect();
+    assert!(addrs.len() > 1, "{www} is balanced");
+    // One address drained: it leaves the fast answer, which still equals the full one.
+    let mut s = Snapshot::default();
+    s.drained.insert(addrs[0]);
+    e.set_health(s.clone());
+    let (fast, _) = compare(&e);
+    assert!(fast > 0);
+    let after = Message::from_vec(&e.handle_fast(&req, Transport::Udp).unwrap()).unwrap();
+    assert!(
+        after
+            .answers
+            .iter()
+            .all(|r| r.data.ip_addr() != Some(addrs[0]))
+    );
+    // Every address drained with `all_down: none`: NODATA, which the full path writes.
+    s.drained.extend(addrs.iter().copied());
+    e.set_health(s);
+    assert!(e.handle_fast(&req, Transport::Udp).is_none());
+    let full = Message::from_vec(&e.handle(&req, Transport::Udp, PEER).unwrap()).unwrap();
+    assert!(full.answers.is_empty());
+    assert_eq!(full.authorities[0].record_type(), RecordType::SOA);
+}
