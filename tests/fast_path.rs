@@ -19,9 +19,14 @@ use std::net::IpAddr;
 const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 fn engine(extra: &str) -> Engine {
+    let zones: Vec<(&str, std::path::PathBuf)> =
+        ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect();
+    engine_for(&zones, extra)
+}
+
+fn engine_for(zones: &[(&str, std::path::PathBuf)], extra: &str) -> Engine {
     let mut text = String::from("zones:\n");
-    for (name, file) in ZONES {
-        let path = root().join(file);
+    for (name, path) in zones {
         text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
     }
     text.push_str(extra);
@@ -213,4 +218,32 @@ fn fast_answers_follow_drains_and_all_down_policies() {
     let full = Message::from_vec(&e.handle(&req, Transport::Udp, PEER).unwrap()).unwrap();
     assert!(full.answers.is_empty());
     assert_eq!(full.authorities[0].record_type(), RecordType::SOA);
+}
+
+#[test]
+fn an_empty_wildcard_is_still_a_wildcard() {
+    // `*.w.test.` exists only as the parent of `a.*.w.test.` (RFC 4592 §2.2.2): a name it
+    // covers is NODATA, not NXDOMAIN, and the fast path must not say otherwise.
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("w.zone");
+    std::fs::write(
+        &zone,
+        "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\na.*.w.test. TXT \"x\"\n",
+    )
+    .unwrap();
+    let e = engine_for(&[("w.test.", zone)], "");
+    for name in ["b.w.test.", "c.b.w.test.", "nope.ns.w.test."] {
+        let req = request(name, RecordType::A, None);
+        let full = e.handle_full(&req, Transport::Udp, PEER).unwrap();
+        if let Some(fast) = e.handle_fast(&req, Transport::Udp) {
+            assert_eq!(view(&fast), view(&full), "{name}");
+        }
+        let m = Message::from_vec(&e.handle(&req, Transport::Udp, PEER).unwrap()).unwrap();
+        let want = if name == "nope.ns.w.test." {
+            hickory_proto::op::ResponseCode::NXDomain
+        } else {
+            hickory_proto::op::ResponseCode::NoError
+        };
+        assert_eq!(m.response_code, want, "{name}");
+    }
 }

@@ -91,10 +91,16 @@ fn reply(req: &Message, answers: &[Record]) -> Vec<u8> {
 
 impl Fake {
     fn start(signing: Option<Key>) -> Fake {
-        let port = free_port();
         let state = Arc::new(Mutex::new((1u32, Fault::None)));
-        let udp = UdpSocket::bind(("127.0.0.1", port)).unwrap();
-        let tcp = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        // Bound here rather than through `free_port`, so that no other test can take the
+        // port between choosing and binding it.
+        let (udp, tcp, port) = loop {
+            let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let port = udp.local_addr().unwrap().port();
+            if let Ok(tcp) = TcpListener::bind(("127.0.0.1", port)) {
+                break (udp, tcp, port);
+            }
+        };
         let (st, k) = (state.clone(), signing.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];

@@ -27,8 +27,9 @@ const MAX_GENERATE: u64 = 1_000_000;
 /// `$INCLUDE` nesting limit, against include loops.
 const MAX_INCLUDE_DEPTH: usize = 16;
 
-struct Reader {
-    records: Vec<SourceRecord>,
+struct Reader<'s> {
+    /// Where each record goes as soon as it is read.
+    sink: &'s mut dyn FnMut(SourceRecord),
     problems: Vec<Problem>,
 }
 
@@ -45,18 +46,31 @@ struct Ctx {
 
 /// Reads a master file whose initial origin is `origin`.
 pub fn read_master(path: &Path, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let problems = read_master_with(path, origin, &mut |sr| records.push(sr));
+    (records, problems)
+}
+
+/// Reads a master file, handing each record to `sink` in file order; returns the problems.
+pub fn read_master_with(
+    path: &Path,
+    origin: &Name,
+    sink: &mut dyn FnMut(SourceRecord),
+) -> Vec<Problem> {
     let mut r = Reader {
-        records: Vec::new(),
+        sink,
         problems: Vec::new(),
     };
     r.read_file(path, origin.clone(), None, 0, None);
-    (r.records, r.problems)
+    r.problems
 }
 
 /// Reads master-file text (for tests and in-memory zones); `file` names it in errors.
 pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let mut sink = |sr| records.push(sr);
     let mut r = Reader {
-        records: Vec::new(),
+        sink: &mut sink,
         problems: Vec::new(),
     };
     let mut ctx = Ctx {
@@ -69,10 +83,11 @@ pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceReco
         depth: 0,
     };
     r.read_text(text, &mut ctx);
-    (r.records, r.problems)
+    let problems = r.problems;
+    (records, problems)
 }
 
-impl Reader {
+impl Reader<'_> {
     fn problem(&mut self, file: &Arc<str>, line: usize, message: impl Into<String>) {
         self.problems.push(Problem {
             file: file.to_string(),
@@ -212,7 +227,7 @@ impl Reader {
                 }
             },
         };
-        self.records.push(SourceRecord {
+        (self.sink)(SourceRecord {
             record: Record::from_rdata(owner, ttl, rdata),
             file: ctx.file.clone(),
             line: e.line,

@@ -23,7 +23,7 @@ use crate::metrics::QueryCounters;
 use master::SourceRecord;
 
 pub use set::ZoneSet;
-use wire::NameMap;
+use wire::{Lowered, NameMap, NameSet};
 
 /// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
 /// it out, which would make a wildcard owner look like its parent).
@@ -131,8 +131,10 @@ pub struct Zone {
 impl Zone {
     /// Loads and validates a zone from a master file.
     pub fn load(origin: &Name, path: &Path) -> Result<Zone, Vec<Problem>> {
-        let (records, problems) = master::read_master(path, origin);
-        Zone::build_checked(origin, records, problems, &path.display().to_string())
+        // Records go to the builder as they are read: a large zone is never held twice.
+        let mut b = Builder::new(origin);
+        let problems = master::read_master_with(path, origin, &mut |sr| b.add(sr));
+        b.finish_checked(problems, &path.display().to_string())
     }
 
     /// Loads and validates a zone from master-file text; `file` names it in errors.
@@ -163,17 +165,12 @@ impl Zone {
     fn build_checked(
         origin: &Name,
         records: Vec<SourceRecord>,
-        mut problems: Vec<Problem>,
+        problems: Vec<Problem>,
         file: &str,
     ) -> Result<Zone, Vec<Problem>> {
-        match Zone::build(origin, records, file) {
-            Ok(z) if problems.is_empty() => Ok(z),
-            Ok(_) => Err(problems),
-            Err(mut more) => {
-                problems.append(&mut more);
-                Err(problems)
-            }
-        }
+        let mut b = Builder::new(origin);
+        records.into_iter().for_each(|sr| b.add(sr));
+        b.finish_checked(problems, file)
     }
 
     /// The negative-answer TTL: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3).
@@ -190,19 +187,9 @@ impl Zone {
         records: Vec<SourceRecord>,
         file: &str,
     ) -> Result<Zone, Vec<Problem>> {
-        let mut b = Builder {
-            origin: origin.clone(),
-            nodes: NameMap::default(),
-            problems: Vec::new(),
-            warnings: Vec::new(),
-            soa: None,
-            count: 0,
-        };
-        let first_line = records.first().map_or(1, |r| r.line);
-        for sr in records {
-            b.add(sr);
-        }
-        b.finish(file, first_line)
+        let mut b = Builder::new(origin);
+        records.into_iter().for_each(|sr| b.add(sr));
+        b.finish(file)
     }
 }
 
@@ -213,9 +200,40 @@ struct Builder {
     warnings: Vec<Problem>,
     soa: Option<Record>,
     count: usize,
+    /// The line of the first record: whole-zone problems are reported there.
+    first_line: Option<usize>,
+    /// Owners of NS records below the apex: the delegation points.
+    cuts: NameSet,
+    has_wildcards: bool,
 }
 
 impl Builder {
+    fn new(origin: &Name) -> Builder {
+        Builder {
+            origin: origin.clone(),
+            nodes: NameMap::default(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            soa: None,
+            count: 0,
+            first_line: None,
+            cuts: NameSet::default(),
+            has_wildcards: false,
+        }
+    }
+
+    /// Finishes the zone; read problems come first, then build problems.
+    fn finish_checked(self, mut problems: Vec<Problem>, file: &str) -> Result<Zone, Vec<Problem>> {
+        match self.finish(file) {
+            Ok(z) if problems.is_empty() => Ok(z),
+            Ok(_) => Err(problems),
+            Err(mut more) => {
+                problems.append(&mut more);
+                Err(problems)
+            }
+        }
+    }
+
     fn problem(&mut self, file: &str, line: usize, message: String) {
         self.problems.push(Problem {
             file: file.to_string(),
@@ -226,6 +244,7 @@ impl Builder {
 
     fn add(&mut self, sr: SourceRecord) {
         let SourceRecord { record, file, line } = sr;
+        self.first_line.get_or_insert(line);
         let name = record.name.clone();
         let t = record.record_type();
         if !self.origin.zone_of(&name) {
@@ -241,6 +260,10 @@ impl Builder {
                 return self.problem(&file, line, "second SOA record at the zone apex".into());
             }
             self.soa = Some(record.clone());
+        }
+        self.has_wildcards |= name.is_wildcard();
+        if t == RecordType::NS && name != self.origin {
+            self.cuts.insert(name.clone());
         }
         let node = self.nodes.entry(name).or_default();
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
@@ -301,7 +324,8 @@ impl Builder {
         }
     }
 
-    fn finish(mut self, file: &str, first_line: usize) -> Result<Zone, Vec<Problem>> {
+    fn finish(mut self, file: &str) -> Result<Zone, Vec<Problem>> {
+        let first_line = self.first_line.unwrap_or(1);
         let whole = |message: String| Problem {
             file: file.to_string(),
             line: first_line,
@@ -331,10 +355,7 @@ impl Builder {
             RData::SOA(s) => s.serial,
             _ => 0,
         };
-        let has_wildcards = self
-            .nodes
-            .keys()
-            .any(|n| n.iter().next().is_some_and(|l| l == b"*"));
+        let has_wildcards = self.has_wildcards;
         let negative_soa = negative_soa(&soa);
         Ok(Zone {
             has_wildcards,
@@ -351,26 +372,36 @@ impl Builder {
     }
 
     /// Marks delegation points and adds empty non-terminals (RFC 4592 §2.2.2): every
-    /// ancestor of an owner name, up to the apex, exists.
+    /// ancestor of an owner name, up to the apex, exists. Ancestors are looked up as wire
+    /// suffixes, so only the missing ones are built as names.
     fn mark_cuts_and_ents(&mut self) {
         let apex_labels = labels(&self.origin);
-        let names: Vec<Name> = self.nodes.keys().cloned().collect();
-        for name in names {
-            let mut n = labels(&name);
-            while n > apex_labels + 1 {
-                n -= 1;
-                let anc = name.trim_to(n);
-                if self.nodes.contains_key(&anc) {
+        let mut missing = Vec::new();
+        for name in self.nodes.keys() {
+            let n = labels(name);
+            if n <= apex_labels + 1 {
+                continue;
+            }
+            let Some(wire) = Lowered::from_name(name) else {
+                continue;
+            };
+            for up in 1..n - apex_labels {
+                if self.nodes.contains_key(&wire.suffix(up)) {
                     break;
                 }
-                self.nodes.insert(anc, Node::default());
+                missing.push(name.trim_to(n - up));
             }
         }
-        let mut cuts = std::collections::HashSet::new();
-        for (name, node) in self.nodes.iter_mut() {
-            node.cut = *name != self.origin && node.get(RecordType::NS).is_some();
-            if node.cut {
-                cuts.insert(name.clone());
+        for name in missing {
+            // An empty non-terminal can be a wildcard too (`a.*.example.`).
+            self.has_wildcards |= name.is_wildcard();
+            self.nodes.entry(name).or_default();
+        }
+        // Only the cuts are visited: a pass over every node costs a cache miss per node.
+        let cuts = std::mem::take(&mut self.cuts);
+        for name in &cuts {
+            if let Some(node) = self.nodes.get_mut(name) {
+                node.cut = node.get(RecordType::NS).is_some();
             }
         }
         if cuts.is_empty() {
@@ -378,7 +409,11 @@ impl Builder {
         }
         for (name, node) in self.nodes.iter_mut() {
             let n = labels(name);
-            node.below_cut = (apex_labels + 1..n).any(|k| cuts.contains(&name.trim_to(k)));
+            let Some(wire) = Lowered::from_name(name) else {
+                continue;
+            };
+            node.below_cut =
+                (1..n.saturating_sub(apex_labels)).any(|up| cuts.contains(&wire.suffix(up)));
         }
     }
 }

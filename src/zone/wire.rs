@@ -130,6 +130,32 @@ impl Lowered {
         Some(l)
     }
 
+    /// The wire form of `name`, lowercased (`None` for a name too long for the wire).
+    pub fn from_name(name: &Name) -> Option<Lowered> {
+        let mut l = Lowered {
+            buf: [0; 255],
+            len: 0,
+            starts: [0; 128],
+            count: 0,
+        };
+        for label in name.iter() {
+            let end = l.len + 1 + label.len();
+            if end >= 255 || l.count >= 128 {
+                return None;
+            }
+            *l.starts.get_mut(l.count)? = l.len as u8;
+            l.count += 1;
+            l.buf[l.len] = label.len() as u8;
+            for (d, s) in l.buf[l.len + 1..end].iter_mut().zip(label) {
+                *d = s.to_ascii_lowercase();
+            }
+            l.len = end;
+        }
+        l.buf[l.len] = 0;
+        l.len += 1;
+        Some(l)
+    }
+
     /// The number of labels (the root has none).
     pub fn labels(&self) -> usize {
         self.count
@@ -169,6 +195,9 @@ mod tests {
             let low = Lowered::new(&wire).unwrap();
             assert_eq!(low.labels(), name.iter().count(), "{text}");
             let w = low.suffix(0);
+            let from_name = Lowered::from_name(&name).unwrap();
+            assert_eq!(from_name.suffix(0).0, w.0, "{text}");
+            assert_eq!(from_name.labels(), low.labels(), "{text}");
             assert_eq!(hash_of(&w), hash_of(&name), "{text}");
             assert!(hashbrown::Equivalent::equivalent(&w, &name), "{text}");
             assert!(
