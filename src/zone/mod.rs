@@ -9,6 +9,7 @@ pub mod image;
 pub mod lexer;
 pub mod lookup;
 pub mod master;
+pub mod nodes;
 pub mod rdata;
 pub mod set;
 pub mod wire;
@@ -22,8 +23,9 @@ use crate::balance::Plan;
 use crate::metrics::QueryCounters;
 use master::SourceRecord;
 
+use nodes::Nodes;
 pub use set::ZoneSet;
-use wire::{Lowered, NameMap, NameSet};
+use wire::{Lowered, NameSet};
 
 /// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
 /// it out, which would make a wildcard owner look like its parent).
@@ -46,7 +48,8 @@ impl fmt::Display for Problem {
 }
 
 /// All records of one name and type. Records are unique (RFC 2181 §5); for address
-/// records `copies` counts how often each was written, which is extra weight.
+/// records `copies` counts how often each was written, which is extra weight (empty while
+/// every record was written once: no allocation per RRset for the common case).
 #[derive(Debug)]
 pub struct RRset {
     pub rtype: RecordType,
@@ -70,6 +73,13 @@ impl RRset {
             plan: None,
             image: OnceLock::new(),
         }
+    }
+}
+
+impl RRset {
+    /// How often record `i` was written.
+    pub fn copies(&self, i: usize) -> u32 {
+        self.copies.get(i).copied().unwrap_or(1)
     }
 }
 
@@ -110,7 +120,7 @@ impl Node {
 pub struct Zone {
     pub origin: Name,
     /// Searchable with a name from the wire ([`wire`]), for the fast path.
-    pub nodes: NameMap<Node>,
+    pub nodes: Nodes,
     pub soa: Record,
     pub serial: u32,
     /// Records as written, copies included.
@@ -195,7 +205,7 @@ impl Zone {
 
 struct Builder {
     origin: Name,
-    nodes: NameMap<Node>,
+    nodes: Nodes,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
     soa: Option<Record>,
@@ -211,7 +221,7 @@ impl Builder {
     fn new(origin: &Name) -> Builder {
         Builder {
             origin: origin.clone(),
-            nodes: NameMap::default(),
+            nodes: Nodes::default(),
             problems: Vec::new(),
             warnings: Vec::new(),
             soa: None,
@@ -265,7 +275,7 @@ impl Builder {
         if t == RecordType::NS && name != self.origin {
             self.cuts.insert(name.clone());
         }
-        let node = self.nodes.entry(name).or_default();
+        let node = self.nodes.get_or_default(name);
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
         let has_cname = node.get(RecordType::CNAME).is_some();
         let conflict = if t == RecordType::CNAME && has_cname {
@@ -284,7 +294,7 @@ impl Builder {
         self.count += 1;
         let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
             node.rrsets
-                .push(RRset::new(t, record.ttl, vec![record], vec![1]));
+                .push(RRset::new(t, record.ttl, vec![record], Vec::new()));
             return;
         };
         let (set_ttl, ttl) = (set.ttl, record.ttl);
@@ -292,6 +302,9 @@ impl Builder {
         let mut warnings = Vec::new();
         match set.records.iter().position(|r| r.data == record.data) {
             Some(i) => {
+                if set.copies.is_empty() {
+                    set.copies = vec![1; set.records.len()];
+                }
                 set.copies[i] += 1;
                 let (n, d) = (&record.name, &record.data);
                 warnings.push(if is_addr {
@@ -305,7 +318,9 @@ impl Builder {
             }
             None => {
                 set.records.push(record.clone());
-                set.copies.push(1);
+                if !set.copies.is_empty() {
+                    set.copies.push(1);
+                }
             }
         }
         // RFC 2181 §5.2: all records of an RRset have one TTL; keep the first, as BIND does.
@@ -351,6 +366,7 @@ impl Builder {
             return Err(self.problems);
         }
         self.mark_cuts_and_ents();
+        self.nodes.shrink_to_fit();
         let serial = match &soa.data {
             RData::SOA(s) => s.serial,
             _ => 0,
@@ -395,7 +411,7 @@ impl Builder {
         for name in missing {
             // An empty non-terminal can be a wildcard too (`a.*.example.`).
             self.has_wildcards |= name.is_wildcard();
-            self.nodes.entry(name).or_default();
+            self.nodes.get_or_default(name);
         }
         // Only the cuts are visited: a pass over every node costs a cache miss per node.
         let cuts = std::mem::take(&mut self.cuts);
@@ -415,6 +431,17 @@ impl Builder {
             node.below_cut =
                 (1..n.saturating_sub(apex_labels)).any(|up| cuts.contains(&wire.suffix(up)));
         }
+    }
+}
+
+/// Hands memory freed while building zones (parser and builder scratch, grown-out
+/// tables) back to the system. glibc keeps freed heap memory for reuse; after loading a
+/// large zone that is a hundred megabytes or more the server would hold and never use.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

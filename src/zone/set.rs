@@ -119,6 +119,7 @@ impl ZoneSet {
             attach_plans(z, cfg, &mut used);
         }
         check_pools(cfg, &used, &mut problems);
+        super::release_freed_memory();
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -139,6 +140,7 @@ impl ZoneSet {
         let mut unavailable = self.unavailable.clone();
         unavailable.remove(&zone.origin);
         zones.insert(zone.origin.clone(), Arc::new(zone));
+        super::release_freed_memory();
         ZoneSet::new(zones, unavailable)
     }
 
@@ -259,8 +261,8 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
             };
             let weights = addrs
                 .iter()
-                .zip(&set.copies)
-                .map(|(ip, copies)| configured(ip) + copies - 1)
+                .enumerate()
+                .map(|(i, ip)| configured(ip) + set.copies(i) - 1)
                 .collect();
             if let Some(p) = pool {
                 used.entry(p.name.clone())
