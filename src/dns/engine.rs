@@ -356,9 +356,7 @@ impl Engine {
                 .get(&zone.origin)
                 .and_then(|n| n.get(RecordType::SOA))
             {
-                let mut r = soa.records[0].clone();
-                r.ttl = r.ttl.min(negative_ttl);
-                authority.push(r);
+                authority.push(soa.record(&zone.origin, 0, soa.ttl.min(negative_ttl)));
             }
         }
         resp.add_authorities(authority);
@@ -390,26 +388,16 @@ impl Writer<'_, '_> {
                 template.push(Balanced {
                     section: self.section,
                     first: self.base + out.len(),
-                    count: set.records.len(),
+                    count: set.data.len(),
                     plan: plan.clone(),
                     ttl,
                     in_answer,
                 });
-                out.extend(set.records.iter().map(|r| {
-                    let mut r = r.clone();
-                    r.name = p.owner.clone();
-                    r.ttl = ttl;
-                    r
-                }));
+                out.extend(set.records(&p.owner, ttl));
                 continue;
             }
             let Some(plan) = &set.plan else {
-                out.extend(set.records.iter().map(|r| {
-                    let mut r = r.clone();
-                    r.name = p.owner.clone();
-                    r.ttl = set.ttl;
-                    r
-                }));
+                out.extend(set.records(&p.owner, set.ttl));
                 continue;
             };
             match balance::select(plan, self.health, &mut ThreadRandom) {
@@ -425,12 +413,7 @@ impl Writer<'_, '_> {
                     if let (true, Some(&first)) = (in_answer, picks.first()) {
                         plan.served[first].fetch_add(1, Ordering::Relaxed);
                     }
-                    out.extend(picks.into_iter().map(|i| {
-                        let mut r = set.records[i].clone();
-                        r.name = p.owner.clone();
-                        r.ttl = ttl;
-                        r
-                    }));
+                    out.extend(picks.into_iter().map(|i| set.record(&p.owner, i, ttl)));
                 }
                 Selection::NoData if in_answer => self.emptied = true,
                 Selection::ServFail if in_answer => self.failed = true,

@@ -61,11 +61,7 @@ pub fn zone_records(zone: &Zone) -> Vec<Record> {
             if set.rtype == RecordType::SOA {
                 continue;
             }
-            out.extend(set.records.iter().map(|r| {
-                let mut r = r.clone();
-                r.ttl = set.ttl;
-                r
-            }));
+            out.extend(set.records(name, set.ttl));
         }
     }
     out.push(zone.soa.clone());

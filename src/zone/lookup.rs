@@ -97,7 +97,7 @@ pub fn resolve<'z>(
                     owner: name.clone(),
                     rrset: cname,
                 });
-                let RData::CNAME(target) = &cname.records[0].data else {
+                let Some(RData::CNAME(target)) = cname.data.first() else {
                     return res;
                 };
                 // RFC 1034 §4.3.2 step 3a: restart at the target, but only inside this
@@ -191,8 +191,8 @@ fn any<'z>(node: &'z Node, name: &Name, all: bool, res: &mut Resolution<'z>) {
 /// Additional-section processing (RFC 1035 §3.3.9, §3.3.11, RFC 2782): addresses of the
 /// NS, MX and SRV targets that this zone holds, glue included.
 fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) {
-    for r in &set.records {
-        let target = match &r.data {
+    for d in &set.data {
+        let target = match d {
             RData::NS(ns) => &ns.0,
             RData::MX(mx) => &mx.exchange,
             RData::SRV(srv) => &srv.target,
@@ -248,7 +248,7 @@ mod tests {
     fn exact_nodata_nxdomain() {
         let z = zone();
         let r = q(&z, "www.example.test.", RecordType::A);
-        assert_eq!((r.kind, r.answer[0].rrset.records.len()), (Kind::Found, 2));
+        assert_eq!((r.kind, r.answer[0].rrset.data.len()), (Kind::Found, 2));
         let r = q(&z, "www.example.test.", RecordType::MX);
         assert!(r.answer.is_empty() && r.negative && r.kind == Kind::Found);
         let r = q(&z, "nope.example.test.", RecordType::A);

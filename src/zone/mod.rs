@@ -54,7 +54,9 @@ impl fmt::Display for Problem {
 pub struct RRset {
     pub rtype: RecordType,
     pub ttl: u32,
-    pub records: Vec<Record>,
+    /// The records' data, in the order first written; owner and TTL are the node's and
+    /// the set's (a full `Record` per entry would repeat them).
+    pub data: Vec<RData>,
     pub copies: Vec<u32>,
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
@@ -64,11 +66,11 @@ pub struct RRset {
 }
 
 impl RRset {
-    pub fn new(rtype: RecordType, ttl: u32, records: Vec<Record>, copies: Vec<u32>) -> RRset {
+    pub fn new(rtype: RecordType, ttl: u32, data: Vec<RData>, copies: Vec<u32>) -> RRset {
         RRset {
             rtype,
             ttl,
-            records,
+            data,
             copies,
             plan: None,
             image: OnceLock::new(),
@@ -77,6 +79,16 @@ impl RRset {
 }
 
 impl RRset {
+    /// Record `i` with an owner and TTL.
+    pub fn record(&self, owner: &Name, i: usize, ttl: u32) -> Record {
+        Record::from_rdata(owner.clone(), ttl, self.data[i].clone())
+    }
+
+    /// Every record with an owner and TTL.
+    pub fn records<'a>(&'a self, owner: &'a Name, ttl: u32) -> impl Iterator<Item = Record> + 'a {
+        (0..self.data.len()).map(move |i| self.record(owner, i, ttl))
+    }
+
     /// How often record `i` was written.
     pub fn copies(&self, i: usize) -> u32 {
         self.copies.get(i).copied().unwrap_or(1)
@@ -89,12 +101,7 @@ impl Clone for RRset {
     fn clone(&self) -> Self {
         RRset {
             plan: self.plan.clone(),
-            ..RRset::new(
-                self.rtype,
-                self.ttl,
-                self.records.clone(),
-                self.copies.clone(),
-            )
+            ..RRset::new(self.rtype, self.ttl, self.data.clone(), self.copies.clone())
         }
     }
 }
@@ -293,17 +300,19 @@ impl Builder {
         }
         self.count += 1;
         let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
+            // Most names have one RRset: a first push would make room for four.
+            node.rrsets.reserve_exact(1);
             node.rrsets
-                .push(RRset::new(t, record.ttl, vec![record], Vec::new()));
+                .push(RRset::new(t, record.ttl, vec![record.data], Vec::new()));
             return;
         };
         let (set_ttl, ttl) = (set.ttl, record.ttl);
         let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
         let mut warnings = Vec::new();
-        match set.records.iter().position(|r| r.data == record.data) {
+        match set.data.iter().position(|d| *d == record.data) {
             Some(i) => {
                 if set.copies.is_empty() {
-                    set.copies = vec![1; set.records.len()];
+                    set.copies = vec![1; set.data.len()];
                 }
                 set.copies[i] += 1;
                 let (n, d) = (&record.name, &record.data);
@@ -317,7 +326,7 @@ impl Builder {
                 }
             }
             None => {
-                set.records.push(record.clone());
+                set.data.push(record.data.clone());
                 if !set.copies.is_empty() {
                     set.copies.push(1);
                 }
@@ -367,6 +376,11 @@ impl Builder {
         }
         self.mark_cuts_and_ents();
         self.nodes.shrink_to_fit();
+        for (_, node) in self.nodes.iter_mut() {
+            if node.rrsets.capacity() > node.rrsets.len() {
+                node.rrsets.shrink_to_fit();
+            }
+        }
         let serial = match &soa.data {
             RData::SOA(s) => s.serial,
             _ => 0,

@@ -243,13 +243,13 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 continue;
             }
             set.plan = None;
-            if pool.is_none() && set.records.len() < 2 {
+            if pool.is_none() && set.data.len() < 2 {
                 continue;
             }
             let addrs: Vec<IpAddr> = set
-                .records
+                .data
                 .iter()
-                .filter_map(|r| match r.data {
+                .filter_map(|d| match d {
                     RData::A(a) => Some(IpAddr::V4(a.0)),
                     RData::AAAA(a) => Some(IpAddr::V6(a.0)),
                     _ => None,
