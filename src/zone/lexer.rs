@@ -49,15 +49,16 @@ impl fmt::Display for LexError {
     }
 }
 
-struct State {
-    entries: Vec<Entry>,
+struct State<'s> {
+    /// Where each entry goes when it is complete.
+    sink: &'s mut dyn FnMut(Entry),
     current: Option<Entry>,
     word: Option<String>,
     depth: usize,
     paren_line: usize,
 }
 
-impl State {
+impl State<'_> {
     fn flush_word(&mut self, line: usize) {
         if let Some(text) = self.word.take() {
             self.push(
@@ -85,15 +86,24 @@ impl State {
         if let Some(e) = self.current.take()
             && !e.tokens.is_empty()
         {
-            self.entries.push(e);
+            (self.sink)(e);
         }
     }
 }
 
 /// Splits master-file text into entries.
 pub fn lex(text: &str) -> Result<Vec<Entry>, LexError> {
+    let mut entries = Vec::new();
+    lex_each(text, &mut |e| entries.push(e))?;
+    Ok(entries)
+}
+
+/// Splits master-file text into entries, handing each to `sink` as soon as it is complete
+/// (a large zone is never held as entries). Entries before a lexical error have been
+/// handed over when the error is returned.
+pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError> {
     let mut st = State {
-        entries: Vec::new(),
+        sink,
         current: None,
         word: None,
         depth: 0,
@@ -225,7 +235,7 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, LexError> {
         });
     }
     st.end_entry();
-    Ok(st.entries)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Problem;
-use super::lexer::{Entry, Token, lex};
+use super::lexer::{Entry, Token, lex, lex_each};
 use super::rdata::{absolute_name, parse_rdata, parse_type};
 
 /// A record and where it was written.
@@ -128,23 +128,19 @@ impl Reader<'_> {
     }
 
     fn read_text(&mut self, text: &str, ctx: &mut Ctx) {
-        let entries = match lex(text) {
-            Ok(e) => e,
-            Err(e) => {
-                self.problem(&ctx.file, e.line, e.message);
-                return;
-            }
-        };
-        for entry in &entries {
+        let lexed = lex_each(text, &mut |entry| {
             let first = &entry.tokens[0];
             let result = if !entry.blank_owner && !first.quoted && first.text.starts_with('$') {
-                self.directive(entry, ctx)
+                self.directive(&entry, ctx)
             } else {
-                self.record(entry, ctx)
+                self.record(&entry, ctx)
             };
             if let Err(msg) = result {
                 self.problem(&ctx.file, entry.line, msg);
             }
+        });
+        if let Err(e) = lexed {
+            self.problem(&ctx.file, e.line, e.message);
         }
     }
 

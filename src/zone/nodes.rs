@@ -35,7 +35,10 @@ fn hash32<Q: Hash + ?Sized>(q: &Q) -> u32 {
 
 impl Nodes {
     fn find<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q) -> Option<usize> {
-        let h = hash32(q);
+        self.find_hashed(q, hash32(q))
+    }
+
+    fn find_hashed<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q, h: u32) -> Option<usize> {
         let entries = &self.entries;
         self.index
             .find(spread(h), |&(i, eh)| {
@@ -68,11 +71,11 @@ impl Nodes {
 
     /// The node of `name`, added empty if it is not there yet.
     pub fn get_or_default(&mut self, name: Name) -> &mut Node {
-        let i = match self.find(&name) {
+        let h = hash32(&name);
+        let i = match self.find_hashed(&name, h) {
             Some(i) => i,
             None => {
                 let i = self.entries.len();
-                let h = hash32(&name);
                 self.entries.push((name, Node::default()));
                 self.index
                     .insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
