@@ -24,6 +24,8 @@ import tempfile
 import time
 from datetime import date, datetime, timezone
 
+import chart  # noqa: E402  (bench/chart.py, beside this file)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = int(os.environ.get("RATE", "50000"))
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
@@ -304,20 +306,25 @@ def report(results):
         "| measure | rrdns | NSD | Knot | gdnsd | ratio | target |",
         "|---|---|---|---|---|---|---|",
     ]
+    bars = []
     for label, key, peer, target in rows:
         ratio = rr[key] / med[peer][key] if med[peer][key] else float("nan")
         cells = " | ".join(f"{med[s][key]:.1f}" for s in SERVERS)
         lines.append(f"| {label} | {cells} | rrdns/{peer} {ratio:.2f} | {target} |")
+        bars.append((label, peer, ratio, target))
     lost = " ".join(f"{s} {int(med[s]['lost_sat'])}" for s in SERVERS)
     lines += ["", f"Lost queries at saturation (median): {lost}. At the fixed rate: "
               + " ".join(f"{s} {int(med[s]['lost_fixed'])}" for s in SERVERS) + "."]
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    out = os.path.join(ROOT, "bench", "results", f"{datetime.now(timezone.utc).strftime('%Y-%m-%d-%H%M')}.md")
-    with open(out, "w") as f:
+    stem = os.path.join(ROOT, "bench", "results", datetime.now(timezone.utc).strftime("%Y-%m-%d-%H%M"))
+    with open(stem + ".svg", "w") as f:
+        f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity)", bars))
+    text += f"\n![ratios](./{os.path.basename(stem)}.svg)\n"
+    with open(stem + ".md", "w") as f:
         f.write(text)
     print(text)
-    print(f"written to {out}")
+    print(f"written to {stem}.md and {stem}.svg")
 
 
 def platform_cpu():

@@ -158,9 +158,10 @@ impl Answer<'_> {
         if image.len(self.p.question.len()) > self.room {
             return None; // the full path truncates
         }
-        let health = self.engine.health.load();
         let written = SCRATCH.with_borrow_mut(|(scratch, picks)| {
             image.write(self.p, out, picks, &mut |seg, buf| {
+                // Read per balanced set only: most images have none.
+                let health = self.engine.health.load();
                 let Verdict::Serve { degraded, .. } =
                     balance::select_into(&seg.plan, &**health, &mut ThreadRandom, scratch)
                 else {

@@ -9,6 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::net::UdpSocket;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -44,8 +45,25 @@ pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
     // Answer buffers and the datagram each answers, reused batch after batch.
     let mut outs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
     let mut from: Vec<usize> = Vec::with_capacity(BATCH);
-    while !stop.is_cancelled() {
-        // Timeouts (to check `stop`) and ICMP errors from earlier sends land here: not fatal.
+    // `is_cancelled` takes a lock; the loop reads a flag that a task sets on cancellation
+    // (or, outside a runtime, asks the token itself).
+    let stopped = Arc::new(AtomicBool::new(false));
+    let watched = tokio::runtime::Handle::try_current().map(|rt| {
+        let (flag, stop) = (stopped.clone(), stop.clone());
+        rt.spawn(async move {
+            stop.cancelled().await;
+            flag.store(true, Ordering::Relaxed);
+        })
+    });
+    loop {
+        let stopping = match &watched {
+            Ok(_) => stopped.load(Ordering::Relaxed),
+            Err(_) => stop.is_cancelled(),
+        };
+        if stopping {
+            return;
+        }
+        // Timeouts (to notice `stop`) and ICMP errors from earlier sends land here.
         let Ok(n) = batch.recv(&sock) else { continue };
         from.clear();
         for i in 0..n {
