@@ -52,16 +52,12 @@ impl Batch {
                 iov_base: self.bufs[i].as_mut_ptr().cast(),
                 iov_len: MAX_QUERY,
             };
-            let h = &mut self.hdrs[i];
-            h.msg_hdr.msg_name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
-            h.msg_hdr.msg_namelen =
-                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            h.msg_hdr.msg_iov = &mut self.iovs[i];
-            h.msg_hdr.msg_iovlen = 1;
-            h.msg_hdr.msg_control = std::ptr::null_mut();
-            h.msg_hdr.msg_controllen = 0;
-            h.msg_hdr.msg_flags = 0;
-            h.msg_len = 0;
+            point(
+                &mut self.hdrs[i],
+                &mut self.addrs[i],
+                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+                &mut self.iovs[i],
+            );
         }
         // SAFETY: every header points into buffers owned by `self` that outlive the call.
         let n = unsafe {
@@ -99,16 +95,14 @@ impl Batch {
                 iov_len: outs[k].len(),
             };
             let i = from[k];
-            let h = &mut self.out_hdrs[k];
-            h.msg_hdr.msg_name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
             // The kernel set the length of the sender's address when it was received.
-            h.msg_hdr.msg_namelen = self.hdrs[i].msg_hdr.msg_namelen;
-            h.msg_hdr.msg_iov = &mut self.out_iovs[k];
-            h.msg_hdr.msg_iovlen = 1;
-            h.msg_hdr.msg_control = std::ptr::null_mut();
-            h.msg_hdr.msg_controllen = 0;
-            h.msg_hdr.msg_flags = 0;
-            h.msg_len = 0;
+            let len = self.hdrs[i].msg_hdr.msg_namelen;
+            point(
+                &mut self.out_hdrs[k],
+                &mut self.addrs[i],
+                len,
+                &mut self.out_iovs[k],
+            );
         }
         let mut done = 0;
         while done < n {
@@ -129,6 +123,23 @@ impl Batch {
             }
         }
     }
+}
+
+/// Points a message header at one address and one buffer, with no control data.
+fn point(
+    h: &mut libc::mmsghdr,
+    addr: &mut libc::sockaddr_storage,
+    len: libc::socklen_t,
+    iov: &mut libc::iovec,
+) {
+    h.msg_hdr.msg_name = (addr as *mut libc::sockaddr_storage).cast();
+    h.msg_hdr.msg_namelen = len;
+    h.msg_hdr.msg_iov = iov;
+    h.msg_hdr.msg_iovlen = 1;
+    h.msg_hdr.msg_control = std::ptr::null_mut();
+    h.msg_hdr.msg_controllen = 0;
+    h.msg_hdr.msg_flags = 0;
+    h.msg_len = 0;
 }
 
 /// A kernel socket address as a `SocketAddr` (IPv4 or IPv6; anything else is `None`).

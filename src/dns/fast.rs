@@ -77,6 +77,7 @@ impl Engine {
             zone,
             p: &p,
             room: limit,
+            apex_len: name.suffix(above_apex).0.len(),
         };
         let rcode = match zone.nodes.get_key_value(&name.suffix(0)) {
             Some((owner, node)) => answer.at(owner, node, rtype, out),
@@ -98,6 +99,8 @@ struct Answer<'a> {
     p: &'a Patch<'a>,
     /// The most bytes the response may take, OPT left out.
     room: usize,
+    /// Wire length of the zone's name, which ends the question name.
+    apex_len: usize,
 }
 
 impl Answer<'_> {
@@ -186,8 +189,7 @@ impl Answer<'_> {
     /// its owner a pointer to the zone's name at the end of the question.
     fn negative(&self, rcode: u16, out: &mut Vec<u8>) -> Option<u16> {
         let soa = &self.zone.negative_soa;
-        let qname_len = self.p.question.len() - 4;
-        let apex_len = 1 + self.zone.origin.iter().map(|l| l.len() + 1).sum::<usize>();
+        let (qname_len, apex_len) = (self.p.question.len() - 4, self.apex_len);
         if soa.is_empty() || apex_len > qname_len {
             return None;
         }
