@@ -97,7 +97,7 @@ pub fn resolve<'z>(
                     owner: name.clone(),
                     rrset: cname,
                 });
-                let Some(RData::CNAME(target)) = cname.data.first() else {
+                let Some(RData::CNAME(target)) = cname.data.first().and_then(|d| d.other()) else {
                     return res;
                 };
                 // RFC 1034 §4.3.2 step 3a: restart at the target, but only inside this
@@ -192,10 +192,10 @@ fn any<'z>(node: &'z Node, name: &Name, all: bool, res: &mut Resolution<'z>) {
 /// NS, MX and SRV targets that this zone holds, glue included.
 fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) {
     for d in &set.data {
-        let target = match d {
-            RData::NS(ns) => &ns.0,
-            RData::MX(mx) => &mx.exchange,
-            RData::SRV(srv) => &srv.target,
+        let target = match d.other() {
+            Some(RData::NS(ns)) => &ns.0,
+            Some(RData::MX(mx)) => &mx.exchange,
+            Some(RData::SRV(srv)) => &srv.target,
             _ => continue,
         };
         if !zone.origin.zone_of(target) {

@@ -5,6 +5,7 @@
 //! inside the zone, CNAME alone at its name, NS at the apex) and adds empty nodes for
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
+pub mod compact;
 pub mod image;
 pub mod lexer;
 pub mod lookup;
@@ -56,7 +57,7 @@ pub struct RRset {
     pub ttl: u32,
     /// The records' data, in the order first written; owner and TTL are the node's and
     /// the set's (a full `Record` per entry would repeat them).
-    pub data: Vec<RData>,
+    pub data: Vec<compact::Rdata>,
     pub copies: Vec<u32>,
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
@@ -66,7 +67,7 @@ pub struct RRset {
 }
 
 impl RRset {
-    pub fn new(rtype: RecordType, ttl: u32, data: Vec<RData>, copies: Vec<u32>) -> RRset {
+    pub fn new(rtype: RecordType, ttl: u32, data: Vec<compact::Rdata>, copies: Vec<u32>) -> RRset {
         RRset {
             rtype,
             ttl,
@@ -81,7 +82,7 @@ impl RRset {
 impl RRset {
     /// Record `i` with an owner and TTL.
     pub fn record(&self, owner: &Name, i: usize, ttl: u32) -> Record {
-        Record::from_rdata(owner.clone(), ttl, self.data[i].clone())
+        Record::from_rdata(owner.clone(), ttl, self.data[i].to_rdata())
     }
 
     /// Every record with an owner and TTL.
@@ -302,14 +303,19 @@ impl Builder {
         let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
             // Most names have one RRset: a first push would make room for four.
             node.rrsets.reserve_exact(1);
-            node.rrsets
-                .push(RRset::new(t, record.ttl, vec![record.data], Vec::new()));
+            node.rrsets.push(RRset::new(
+                t,
+                record.ttl,
+                vec![record.data.into()],
+                Vec::new(),
+            ));
             return;
         };
         let (set_ttl, ttl) = (set.ttl, record.ttl);
         let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
         let mut warnings = Vec::new();
-        match set.data.iter().position(|d| *d == record.data) {
+        let data = compact::Rdata::from(record.data.clone());
+        match set.data.iter().position(|d| *d == data) {
             Some(i) => {
                 if set.copies.is_empty() {
                     set.copies = vec![1; set.data.len()];
@@ -326,7 +332,7 @@ impl Builder {
                 }
             }
             None => {
-                set.data.push(record.data.clone());
+                set.data.push(data);
                 if !set.copies.is_empty() {
                     set.copies.push(1);
                 }

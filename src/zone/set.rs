@@ -3,7 +3,7 @@
 //! Built whole from a [`Config`] off the query path and then never changed: a reload
 //! builds a new set and swaps it in, so a broken zone never replaces a working one.
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -246,15 +246,7 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
             if pool.is_none() && set.data.len() < 2 {
                 continue;
             }
-            let addrs: Vec<IpAddr> = set
-                .data
-                .iter()
-                .filter_map(|d| match d {
-                    RData::A(a) => Some(IpAddr::V4(a.0)),
-                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                    _ => None,
-                })
-                .collect();
+            let addrs: Vec<IpAddr> = set.data.iter().filter_map(|d| d.ip()).collect();
             let configured = |ip: &IpAddr| {
                 pool.and_then(|p| p.weights.iter().find(|(a, _)| a == ip))
                     .map_or(1, |(_, w)| *w)
