@@ -48,14 +48,17 @@ pub type NotifyHandler = Box<dyn Fn(&Message, &[u8], IpAddr) -> Vec<u8> + Send +
 
 impl Engine {
     pub fn new(zones: ZoneSet) -> Engine {
-        Engine {
-            zones: ArcSwap::from_pointee(zones),
+        let engine = Engine {
+            zones: ArcSwap::from_pointee(ZoneSet::default()),
             health: ArcSwap::from_pointee(Snapshot::default()),
             xfr: ArcSwap::from_pointee(xfr::out::Policy::default()),
             update: Mutex::new(()),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
-        }
+        };
+        engine.prepare(&zones);
+        engine.zones.store(Arc::new(zones));
+        engine
     }
 
     /// Builds a new zone set from the current one and swaps it in, with no other change in
@@ -63,6 +66,7 @@ impl Engine {
     pub fn update_zones<E>(&self, f: impl FnOnce(&ZoneSet) -> Result<ZoneSet, E>) -> Result<(), E> {
         let _g = self.update.lock().unwrap_or_else(|p| p.into_inner());
         let new = f(&self.zones.load())?;
+        self.prepare(&new);
         self.zones.store(Arc::new(new));
         Ok(())
     }

@@ -20,7 +20,7 @@ use super::request;
 use crate::balance::{self, Scratch, ThreadRandom, Verdict};
 use crate::zone::image::{self, HEADER, Image, OPT_LEN, Patch};
 use crate::zone::wire::{Lowered, WireName};
-use crate::zone::{Node, RRset, Zone};
+use crate::zone::{Node, RRset, Zone, ZoneSet};
 
 thread_local! {
     /// Buffers for balancing, reused by every query on this thread.
@@ -42,7 +42,34 @@ fn plain_type(t: u16) -> bool {
     !matches!(t, 0 | 41 | 43 | 128..=255)
 }
 
+/// Zones of at most this many records get every wire image at load; larger ones build
+/// them on first use, so that a million-record zone neither doubles its load time nor
+/// holds images of names nobody asks for.
+const EAGER_IMAGES: usize = 100_000;
+
 impl Engine {
+    /// Encodes the wire images of every RRset the fast path can answer from, for zones up
+    /// to [`EAGER_IMAGES`] records, before the zones are swapped in: the first queries then
+    /// cost what later ones do.
+    pub(super) fn prepare(&self, zones: &ZoneSet) {
+        for zone in zones.zones() {
+            if zone.record_count > EAGER_IMAGES {
+                continue;
+            }
+            for (owner, node) in zone.nodes.iter() {
+                if node.below_cut {
+                    continue;
+                }
+                for set in &node.rrsets {
+                    // At a cut only the NS set answers (the referral).
+                    if !node.cut || set.rtype == RecordType::NS {
+                        set.image.get_or_init(|| self.image(zone, owner, set.rtype));
+                    }
+                }
+            }
+        }
+    }
+
     /// Answers `req` into `out` if it can; false leaves the request to the full path.
     pub(super) fn fast(&self, req: &[u8], transport: Transport, out: &mut Vec<u8>) -> bool {
         let Some(q) = request::parse(req) else {
