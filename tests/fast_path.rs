@@ -154,10 +154,18 @@ fn fast_answers_equal_full_answers() {
     let e = engine("defaults:\n  answers: 64\n");
     // A small zone has its images encoded at load, before the first query.
     let zones = e.zones();
-    let zone = zones.get(&Name::from_ascii("example.test.").unwrap()).unwrap();
-    let www = zone.nodes.get(&Name::from_ascii("www.example.test.").unwrap()).unwrap();
+    let zone = zones
+        .get(&Name::from_ascii("example.test.").unwrap())
+        .unwrap();
+    let www = zone
+        .nodes
+        .get(&Name::from_ascii("www.example.test.").unwrap())
+        .unwrap();
     let a = www.get(RecordType::A).unwrap();
-    assert!(a.image.get().is_some_and(|i| i.is_some()), "image built at load");
+    assert!(
+        a.image.get().is_some_and(|i| i.is_some()),
+        "image built at load"
+    );
     let (fast, total) = compare(&e);
     eprintln!("fast path answered {fast} of {total}");
     assert!(total > 2000, "{total} questions");
