@@ -434,18 +434,8 @@ fn raw_qtype(req: &[u8]) -> Option<u16> {
     if u16::from_be_bytes([*req.get(4)?, *req.get(5)?]) == 0 {
         return None;
     }
-    let mut i = 12;
-    loop {
-        let len = *req.get(i)? as usize;
-        if len == 0 {
-            break;
-        }
-        if len & 0xc0 != 0 {
-            return None;
-        }
-        i += 1 + len;
-    }
-    Some(u16::from_be_bytes([*req.get(i + 1)?, *req.get(i + 2)?]))
+    let i = super::request::name_end(req, super::request::QUESTION)?;
+    Some(u16::from_be_bytes([*req.get(i)?, *req.get(i + 1)?]))
 }
 
 /// RFC 6891 §6.1.1: a request with OPT gets an OPT back; DO is copied (RFC 3225 §3).
@@ -491,20 +481,25 @@ fn header_only(req: &[u8], rcode: ResponseCode) -> Vec<u8> {
     m.to_vec().unwrap_or_default()
 }
 
+/// The largest response for a request over `transport` that advertised `edns_payload`
+/// (`None`: no OPT record): 512 bytes without EDNS (RFC 1035 §4.2.1), the client's size
+/// within 512..=1232 with it, and the TCP message limit over TCP.
+pub(super) fn size_limit(transport: Transport, edns_payload: Option<u16>) -> usize {
+    match (transport, edns_payload) {
+        (Transport::Tcp, _) => u16::MAX as usize,
+        (Transport::Udp, Some(size)) => {
+            usize::from(size).clamp(PLAIN_UDP_PAYLOAD, usize::from(MAX_UDP_PAYLOAD))
+        }
+        (Transport::Udp, None) => PLAIN_UDP_PAYLOAD,
+    }
+}
+
 /// Encodes a response within the transport's size limit. Over UDP an answer larger than
 /// min(client size, 1232) is truncated: additional data is dropped first (unless it is
 /// referral glue, RFC 9471), then TC is set with only the question and OPT kept.
 fn encode(resp: &Message, req: &Message, transport: Transport) -> Option<Vec<u8>> {
     let bytes = resp.to_vec().ok()?;
-    let limit = match (transport, &req.edns) {
-        (Transport::Tcp, _) => u16::MAX as usize,
-        (Transport::Udp, Some(e)) => {
-            (e.max_payload()
-                .max(PLAIN_UDP_PAYLOAD as u16)
-                .min(MAX_UDP_PAYLOAD)) as usize
-        }
-        (Transport::Udp, None) => PLAIN_UDP_PAYLOAD,
-    };
+    let limit = size_limit(transport, req.edns.as_ref().map(Edns::max_payload));
     if bytes.len() <= limit {
         return Some(bytes);
     }

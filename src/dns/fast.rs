@@ -3,8 +3,9 @@
 //! Most queries to a load-balancing authority are the same few questions. For a query of
 //! the plain shape ([`super::request`]) this path finds the node as the full path would
 //! (RFC 1034 §4.3.2) and then answers with:
-//! - the image of the RRset asked for ([`crate::zone::image`]), built on first use by the
-//!   full path itself, so both paths give the same answer;
+//! - the image of the RRset asked for ([`crate::zone::image`]), built by the full path
+//!   itself (at load for zones up to [`EAGER_IMAGES`] records, else on first use), so both
+//!   paths give the same answer;
 //! - at a delegation point or below it, the image of the cut's NS RRset: a referral;
 //! - NODATA or NXDOMAIN (RFC 2308 §2), written directly: header, question, the zone's SOA.
 //!
@@ -15,10 +16,10 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
 use std::sync::atomic::Ordering;
 
-use super::engine::{Engine, MAX_UDP_PAYLOAD, Transport};
+use super::engine::{Engine, Transport, size_limit};
 use super::request;
 use crate::balance::{self, Scratch, ThreadRandom, Verdict};
-use crate::zone::image::{self, HEADER, Image, OPT_LEN, Patch};
+use crate::zone::image::{self, AA, HEADER, Image, OPT_LEN, Patch};
 use crate::zone::wire::{Lowered, WireName};
 use crate::zone::{Node, RRset, Zone, ZoneSet};
 
@@ -30,10 +31,6 @@ thread_local! {
 /// RCODEs written by this path.
 const NOERROR: u16 = 0;
 const NXDOMAIN: u16 = 3;
-/// The AA flag (RFC 1035 §4.1.1).
-const AA: u16 = 0x0400;
-/// Size limit without EDNS (RFC 1035 §4.2.1).
-const PLAIN_UDP: usize = 512;
 
 /// Query types answered here: data types, except OPT (never a question), DS (answered
 /// from the parent side at a cut, RFC 4035 §3.1.4.1) and the meta types 128–255 (ANY,
@@ -85,13 +82,9 @@ impl Engine {
         let Some((zone, above_apex)) = zones.find_wire(&name) else {
             return false;
         };
-        let limit = match (transport, q.edns) {
-            (Transport::Tcp, _) => u16::MAX as usize,
-            (Transport::Udp, Some(e)) => {
-                (e.payload as usize).clamp(PLAIN_UDP, MAX_UDP_PAYLOAD as usize) - OPT_LEN
-            }
-            (Transport::Udp, None) => PLAIN_UDP,
-        };
+        // The OPT record, if any, is appended after the room checked here.
+        let opt_len = if q.edns.is_some() { OPT_LEN } else { 0 };
+        let limit = size_limit(transport, q.edns.map(|e| e.payload)) - opt_len;
         let p = Patch {
             id: q.id,
             copied_flags: q.copied_flags,

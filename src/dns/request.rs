@@ -84,7 +84,7 @@ pub fn parse(req: &[u8]) -> Option<Request<'_>> {
 /// The end of an uncompressed name starting at `i` (RFC 1035 §3.1: labels of at most 63
 /// bytes, 255 bytes in all). Compressed names are refused: a question has nothing to
 /// point back to.
-fn name_end(b: &[u8], mut i: usize) -> Option<usize> {
+pub(super) fn name_end(b: &[u8], mut i: usize) -> Option<usize> {
     let start = i;
     loop {
         let len = *b.get(i)? as usize;

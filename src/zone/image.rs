@@ -23,6 +23,10 @@ use crate::balance::Plan;
 pub const HEADER: usize = 12;
 /// QR=1 in the header flags.
 const QR: u16 = 0x8000;
+/// The AA flag (RFC 1035 §4.1.1).
+pub const AA: u16 = 0x0400;
+/// The RCODE bits of the header flags.
+const RCODE: u16 = 0x000f;
 /// Offset of the TTL in an address slot: owner pointer (2), TYPE (2), CLASS (2).
 const SLOT_TTL: usize = 6;
 
@@ -116,7 +120,7 @@ impl Image {
         if at(4)? != 1 {
             return None;
         }
-        let flags = at(2)? & (0x0400 | 0x000f);
+        let flags = at(2)? & (AA | RCODE);
         let counts = [at(6)?, at(8)?, at(10)?];
         let mut w = Walker {
             msg,
@@ -200,7 +204,7 @@ impl Image {
 
     /// The response code this image answers with.
     pub fn rcode(&self) -> u16 {
-        self.flags & 0x000f
+        self.flags & RCODE
     }
 
     /// Writes the response into `out`. `choose` picks slots for each balanced segment,

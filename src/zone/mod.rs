@@ -61,8 +61,8 @@ pub struct RRset {
     pub copies: Vec<u32>,
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
-    /// The answer to a query for this owner and type, encoded on first use
-    /// ([`image`]); `None` inside when the answer has no image.
+    /// The answer to a query for this owner and type ([`image`]), encoded at load for
+    /// small zones or on first use; `None` inside when the answer has no image.
     pub image: OnceLock<Option<Box<image::Image>>>,
 }
 
@@ -77,9 +77,7 @@ impl RRset {
             image: OnceLock::new(),
         }
     }
-}
 
-impl RRset {
     /// Record `i` with an owner and TTL.
     pub fn record(&self, owner: &Name, i: usize, ttl: u32) -> Record {
         Record::from_rdata(owner.clone(), ttl, self.data[i].to_rdata())
@@ -205,9 +203,7 @@ impl Zone {
         records: Vec<SourceRecord>,
         file: &str,
     ) -> Result<Zone, Vec<Problem>> {
-        let mut b = Builder::new(origin);
-        records.into_iter().for_each(|sr| b.add(sr));
-        b.finish(file)
+        Zone::build_checked(origin, records, Vec::new(), file)
     }
 }
 
