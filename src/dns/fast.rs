@@ -13,7 +13,7 @@
 //! not fit, pools with every address down — returns false and takes the full path.
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::RecordType;
 use std::sync::atomic::Ordering;
 
 use super::engine::{Engine, Transport, size_limit};
@@ -21,7 +21,7 @@ use super::request;
 use crate::balance::{self, Scratch, ThreadRandom, Verdict};
 use crate::zone::image::{self, AA, HEADER, Image, OPT_LEN, Patch};
 use crate::zone::wire::{Lowered, WireName};
-use crate::zone::{Node, RRset, Zone, ZoneSet};
+use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
 
 thread_local! {
     /// Buffers for balancing, reused by every query on this thread.
@@ -57,10 +57,12 @@ impl Engine {
                 if node.below_cut {
                     continue;
                 }
-                for set in &node.rrsets {
+                let owner = owner.to_name();
+                for set in node.rrsets {
                     // At a cut only the NS set answers (the referral).
                     if !node.cut || set.rtype == RecordType::NS {
-                        set.image.get_or_init(|| self.image(zone, owner, set.rtype));
+                        set.image
+                            .get_or_init(|| self.image(zone, &owner, set.rtype));
                     }
                 }
             }
@@ -99,7 +101,7 @@ impl Engine {
             room: limit,
             apex_len: name.suffix(above_apex).0.len(),
         };
-        let rcode = match zone.nodes.get_key_value(&name.suffix(0)) {
+        let rcode = match zone.nodes.entry_wire(name.suffix(0)) {
             Some((owner, node)) => answer.at(owner, node, rtype, out),
             None => answer.below(&name, above_apex, out),
         };
@@ -125,7 +127,7 @@ struct Answer<'a> {
 
 impl Answer<'_> {
     /// The question names a node of the zone. Returns the RCODE written, or `None`.
-    fn at(&self, owner: &Name, node: &Node, rtype: RecordType, out: &mut Vec<u8>) -> Option<u16> {
+    fn at(&self, owner: Owner, node: Node, rtype: RecordType, out: &mut Vec<u8>) -> Option<u16> {
         if node.below_cut {
             return None;
         }
@@ -148,7 +150,7 @@ impl Answer<'_> {
     fn below(&self, name: &Lowered, above_apex: usize, out: &mut Vec<u8>) -> Option<u16> {
         for skip in 1..=above_apex {
             let ancestor = name.suffix(skip);
-            let Some((owner, node)) = self.zone.nodes.get_key_value(&ancestor) else {
+            let Some((owner, node)) = self.zone.nodes.entry_wire(ancestor) else {
                 continue;
             };
             if node.below_cut {
@@ -163,7 +165,7 @@ impl Answer<'_> {
                 star[..2].copy_from_slice(b"\x01*");
                 let len = 2 + ancestor.0.len();
                 star[2..len].copy_from_slice(ancestor.0);
-                if self.zone.nodes.contains_key(&WireName(&star[..len])) {
+                if self.zone.nodes.contains_wire(WireName(&star[..len])) {
                     return None;
                 }
             }
@@ -173,10 +175,10 @@ impl Answer<'_> {
     }
 
     /// Writes the image of `set` (encoded now if this is its first use).
-    fn image(&self, owner: &Name, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
+    fn image(&self, owner: Owner, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
         let image: &Image = set
             .image
-            .get_or_init(|| self.engine.image(self.zone, owner, set.rtype))
+            .get_or_init(|| self.engine.image(self.zone, &owner.to_name(), set.rtype))
             .as_deref()?;
         if image.len(self.p.question.len()) > self.room {
             return None; // the full path truncates

@@ -54,10 +54,10 @@ fn mask(a: &[u8], b: &[u8], len: u8) -> bool {
 pub fn zone_records(zone: &Zone) -> Vec<Record> {
     let mut out = Vec::with_capacity(zone.record_count + 2);
     out.push(zone.soa.clone());
-    let mut names: Vec<&Name> = zone.nodes.keys().collect();
-    names.sort();
-    for name in names {
-        for set in &zone.nodes[name].rrsets {
+    let mut nodes: Vec<_> = zone.nodes.iter().map(|(o, n)| (o.to_name(), n)).collect();
+    nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, node) in &nodes {
+        for set in node.rrsets {
             if set.rtype == RecordType::SOA {
                 continue;
             }

@@ -2,7 +2,8 @@
 //!
 //! hickory's `RData` enum is 184 bytes whatever it holds, so a zone of address records
 //! spent 192 bytes of heap on each 4-byte IPv4 address. Address records are most of a
-//! load-balancing zone; this type holds them in 24 bytes and boxes the rest.
+//! load-balancing zone; [`Rdata`] holds them in 24 bytes and boxes the rest. [`Data`], the
+//! records of one RRset, keeps a lone record inline: most names have one address.
 
 use hickory_proto::rr::RData;
 use hickory_proto::rr::rdata::{A, AAAA};
@@ -54,6 +55,61 @@ impl Rdata {
     }
 }
 
+/// The records of one RRset, in the order first written, with how often each was
+/// written (extra weight for address records, RFC 2181 §5 duplicates otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    /// One record written once: no allocation.
+    One(Rdata),
+    Many(Box<[Rdata]>),
+    /// Some record was written more than once.
+    Weighted(Box<Weighted>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Weighted {
+    data: Box<[Rdata]>,
+    copies: Box<[u32]>,
+}
+
+impl Data {
+    /// The records, with `copies[i]` the count of record `i` (empty: each once).
+    pub fn new(mut data: Vec<Rdata>, copies: Vec<u32>) -> Data {
+        if copies.iter().any(|&c| c != 1) {
+            return Data::Weighted(Box::new(Weighted {
+                data: data.into(),
+                copies: copies.into(),
+            }));
+        }
+        match (data.len(), data.pop()) {
+            (1, Some(one)) => Data::One(one),
+            (_, last) => {
+                data.extend(last);
+                Data::Many(data.into())
+            }
+        }
+    }
+
+    /// How often record `i` was written.
+    pub fn copies(&self, i: usize) -> u32 {
+        match self {
+            Data::Weighted(w) => w.copies.get(i).copied().unwrap_or(1),
+            _ => 1,
+        }
+    }
+}
+
+impl std::ops::Deref for Data {
+    type Target = [Rdata];
+    fn deref(&self) -> &[Rdata] {
+        match self {
+            Data::One(one) => std::slice::from_ref(one),
+            Data::Many(many) => many,
+            Data::Weighted(w) => &w.data,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +132,20 @@ mod tests {
         assert_eq!(Rdata::from(cname.clone()).other(), Some(&cname));
         assert!(Rdata::from(v6).other().is_none());
         assert!(std::mem::size_of::<Rdata>() <= 24);
+    }
+
+    #[test]
+    fn data_keeps_order_and_counts() {
+        let a = |i: u8| Rdata::A(std::net::Ipv4Addr::new(192, 0, 2, i));
+        assert!(matches!(Data::new(vec![a(1)], vec![]), Data::One(_)));
+        assert!(matches!(Data::new(vec![a(1)], vec![1]), Data::One(_)));
+        let many = Data::new(vec![a(1), a(2), a(3)], vec![]);
+        assert_eq!(&*many, &[a(1), a(2), a(3)]);
+        assert_eq!(many.copies(2), 1);
+        let weighted = Data::new(vec![a(1), a(2)], vec![1, 3]);
+        assert_eq!(&*weighted, &[a(1), a(2)]);
+        assert_eq!((weighted.copies(0), weighted.copies(1)), (1, 3));
+        assert!(Data::new(vec![], vec![]).is_empty());
+        assert_eq!(std::mem::size_of::<Data>(), 24, "no bigger than one record");
     }
 }

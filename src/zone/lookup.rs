@@ -44,9 +44,9 @@ pub struct Resolution<'z> {
 
 enum Found<'z> {
     /// The name (or the wildcard that synthesises it) exists.
-    Node(&'z Node),
+    Node(Node<'z>),
     NxDomain,
-    Referral(Name, &'z Node),
+    Referral(Name, Node<'z>),
 }
 
 /// Resolves `qname`/`qtype` in `zone`. `any_all` chooses whether an ANY query gets every
@@ -163,7 +163,7 @@ fn negative<'z>(zone: &'z Zone, res: &mut Resolution<'z>) {
     }
 }
 
-fn referral<'z>(zone: &'z Zone, cut: &Name, node: &'z Node, res: &mut Resolution<'z>) {
+fn referral<'z>(zone: &'z Zone, cut: &Name, node: Node<'z>, res: &mut Resolution<'z>) {
     let Some(ns) = node.get(RecordType::NS) else {
         return;
     };
@@ -178,7 +178,7 @@ fn referral<'z>(zone: &'z Zone, cut: &Name, node: &'z Node, res: &mut Resolution
 }
 
 /// RFC 8482 §4.2: over UDP one RRset is enough; over TCP every RRset is given.
-fn any<'z>(node: &'z Node, name: &Name, all: bool, res: &mut Resolution<'z>) {
+fn any<'z>(node: Node<'z>, name: &Name, all: bool, res: &mut Resolution<'z>) {
     let take = if all { node.rrsets.len() } else { 1 };
     for set in node.rrsets.iter().take(take) {
         res.answer.push(Piece {
@@ -191,7 +191,7 @@ fn any<'z>(node: &'z Node, name: &Name, all: bool, res: &mut Resolution<'z>) {
 /// Additional-section processing (RFC 1035 §3.3.9, §3.3.11, RFC 2782): addresses of the
 /// NS, MX and SRV targets that this zone holds, glue included.
 fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) {
-    for d in &set.data {
+    for d in set.data.iter() {
         let target = match d.other() {
             Some(RData::NS(ns)) => &ns.0,
             Some(RData::MX(mx)) => &mx.exchange,

@@ -24,9 +24,9 @@ use crate::balance::Plan;
 use crate::metrics::QueryCounters;
 use master::SourceRecord;
 
-use nodes::Nodes;
+use compact::{Data, Rdata};
+pub use nodes::{Node, Nodes, Owner};
 pub use set::ZoneSet;
-use wire::{Lowered, NameSet};
 
 /// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
 /// it out, which would make a wildcard owner look like its parent).
@@ -49,16 +49,14 @@ impl fmt::Display for Problem {
 }
 
 /// All records of one name and type. Records are unique (RFC 2181 §5); for address
-/// records `copies` counts how often each was written, which is extra weight (empty while
-/// every record was written once: no allocation per RRset for the common case).
+/// records [`Data::copies`] counts how often each was written, which is extra weight.
 #[derive(Debug)]
 pub struct RRset {
     pub rtype: RecordType,
     pub ttl: u32,
     /// The records' data, in the order first written; owner and TTL are the node's and
     /// the set's (a full `Record` per entry would repeat them).
-    pub data: Vec<compact::Rdata>,
-    pub copies: Vec<u32>,
+    pub data: Data,
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
     /// The answer to a query for this owner and type ([`image`]), encoded at load for
@@ -67,12 +65,11 @@ pub struct RRset {
 }
 
 impl RRset {
-    pub fn new(rtype: RecordType, ttl: u32, data: Vec<compact::Rdata>, copies: Vec<u32>) -> RRset {
+    pub fn new(rtype: RecordType, ttl: u32, data: Data) -> RRset {
         RRset {
             rtype,
             ttl,
             data,
-            copies,
             plan: None,
             image: OnceLock::new(),
         }
@@ -90,7 +87,7 @@ impl RRset {
 
     /// How often record `i` was written.
     pub fn copies(&self, i: usize) -> u32 {
-        self.copies.get(i).copied().unwrap_or(1)
+        self.data.copies(i)
     }
 }
 
@@ -100,24 +97,8 @@ impl Clone for RRset {
     fn clone(&self) -> Self {
         RRset {
             plan: self.plan.clone(),
-            ..RRset::new(self.rtype, self.ttl, self.data.clone(), self.copies.clone())
+            ..RRset::new(self.rtype, self.ttl, self.data.clone())
         }
-    }
-}
-
-/// The RRsets of one owner name; empty for an empty non-terminal.
-#[derive(Debug, Clone, Default)]
-pub struct Node {
-    pub rrsets: Vec<RRset>,
-    /// True for a delegation point: NS records below the apex (RFC 1034 §4.2.1).
-    pub cut: bool,
-    /// True below a delegation point (glue and occluded names): answered by referral.
-    pub below_cut: bool,
-}
-
-impl Node {
-    pub fn get(&self, t: RecordType) -> Option<&RRset> {
-        self.rrsets.iter().find(|r| r.rtype == t)
     }
 }
 
@@ -207,17 +188,33 @@ impl Zone {
     }
 }
 
+/// An RRset while its zone is read: a link in its node's chain of sets.
+struct BuildSet {
+    rtype: RecordType,
+    ttl: u32,
+    data: Vec<Rdata>,
+    /// How often each record was written; empty while each was written once.
+    copies: Vec<u32>,
+    /// The node's next set, or [`NONE`].
+    next: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
 struct Builder {
     origin: Name,
     nodes: Nodes,
+    /// Per node, its first set in `sets`, or [`NONE`].
+    heads: Vec<u32>,
+    sets: Vec<BuildSet>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
     soa: Option<Record>,
     count: usize,
     /// The line of the first record: whole-zone problems are reported there.
     first_line: Option<usize>,
-    /// Owners of NS records below the apex: the delegation points.
-    cuts: NameSet,
+    /// Owners of NS records below the apex, lowercased wire: the delegation points.
+    cuts: std::collections::HashSet<Box<[u8]>>,
     has_wildcards: bool,
 }
 
@@ -225,13 +222,15 @@ impl Builder {
     fn new(origin: &Name) -> Builder {
         Builder {
             origin: origin.clone(),
-            nodes: Nodes::default(),
+            nodes: Nodes::new(origin),
+            heads: Vec::new(),
+            sets: Vec::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
             soa: None,
             count: 0,
             first_line: None,
-            cuts: NameSet::default(),
+            cuts: Default::default(),
             has_wildcards: false,
         }
     }
@@ -256,17 +255,28 @@ impl Builder {
         });
     }
 
+    /// The sets of node `node`, in the order first written.
+    fn chain(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.heads[node];
+        std::iter::from_fn(move || {
+            let i = (at != NONE).then_some(at as usize)?;
+            at = self.sets[i].next;
+            Some(i)
+        })
+    }
+
     fn add(&mut self, sr: SourceRecord) {
         let SourceRecord { record, file, line } = sr;
         self.first_line.get_or_insert(line);
-        let name = record.name.clone();
+        let name = &record.name;
         let t = record.record_type();
-        if !self.origin.zone_of(&name) {
+        let Some(node) = self.nodes.intern(name) else {
             let msg = format!("{name} is outside the zone {}", self.origin);
             return self.problem(&file, line, msg);
-        }
+        };
+        self.heads.resize(self.nodes.len(), NONE);
         if t == RecordType::SOA {
-            if name != self.origin {
+            if *name != self.origin {
                 let msg = format!("SOA record for {name} is not at the zone apex");
                 return self.problem(&file, line, msg);
             }
@@ -276,15 +286,24 @@ impl Builder {
             self.soa = Some(record.clone());
         }
         self.has_wildcards |= name.is_wildcard();
-        if t == RecordType::NS && name != self.origin {
-            self.cuts.insert(name.clone());
+        if t == RecordType::NS
+            && *name != self.origin
+            && let Some(wire) = wire::Lowered::from_name(name)
+        {
+            self.cuts.insert(Box::from(wire.suffix(0).0));
         }
-        let node = self.nodes.get_or_default(name);
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
-        let has_cname = node.get(RecordType::CNAME).is_some();
+        let (mut found, mut last, mut has_cname) = (None, None, false);
+        for i in self.chain(node) {
+            last = Some(i);
+            has_cname |= self.sets[i].rtype == RecordType::CNAME;
+            if self.sets[i].rtype == t {
+                found = Some(i);
+            }
+        }
         let conflict = if t == RecordType::CNAME && has_cname {
             Some("more than one CNAME at")
-        } else if (t == RecordType::CNAME && !node.rrsets.is_empty())
+        } else if (t == RecordType::CNAME && last.is_some())
             || (t != RecordType::CNAME && has_cname)
         {
             Some("CNAME and other data at")
@@ -292,25 +311,30 @@ impl Builder {
             None
         };
         if let Some(what) = conflict {
-            let msg = format!("{what} {}", record.name);
+            let msg = format!("{what} {name}");
             return self.problem(&file, line, msg);
         }
         self.count += 1;
-        let Some(set) = node.rrsets.iter_mut().find(|r| r.rtype == t) else {
-            // Most names have one RRset: a first push would make room for four.
-            node.rrsets.reserve_exact(1);
-            node.rrsets.push(RRset::new(
-                t,
-                record.ttl,
-                vec![record.data.into()],
-                Vec::new(),
-            ));
+        let Some(i) = found else {
+            let at = self.sets.len() as u32;
+            match last {
+                Some(l) => self.sets[l].next = at,
+                None => self.heads[node] = at,
+            }
+            self.sets.push(BuildSet {
+                rtype: t,
+                ttl: record.ttl,
+                data: vec![record.data.into()],
+                copies: Vec::new(),
+                next: NONE,
+            });
             return;
         };
+        let set = &mut self.sets[i];
         let (set_ttl, ttl) = (set.ttl, record.ttl);
         let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
         let mut warnings = Vec::new();
-        let data = compact::Rdata::from(record.data.clone());
+        let data = Rdata::from(record.data.clone());
         match set.data.iter().position(|d| *d == data) {
             Some(i) => {
                 if set.copies.is_empty() {
@@ -362,11 +386,11 @@ impl Builder {
                 .push(whole(format!("zone {} has no SOA record", self.origin)));
             return Err(self.problems);
         };
+        // The SOA is at the apex, so the apex is a node already.
+        let apex = self.nodes.intern(&self.origin).unwrap_or(0);
         let apex_ns = self
-            .nodes
-            .get(&self.origin)
-            .and_then(|n| n.get(RecordType::NS))
-            .is_some();
+            .chain(apex)
+            .any(|i| self.sets[i].rtype == RecordType::NS);
         if !apex_ns {
             self.problems.push(whole(format!(
                 "zone {} has no NS records at the apex",
@@ -376,13 +400,24 @@ impl Builder {
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
-        self.mark_cuts_and_ents();
-        self.nodes.shrink_to_fit();
-        for (_, node) in self.nodes.iter_mut() {
-            if node.rrsets.capacity() > node.rrsets.len() {
-                node.rrsets.shrink_to_fit();
+        // Flatten the chains into one vector, node by node.
+        let mut rrsets = Vec::with_capacity(self.sets.len());
+        let mut counts = Vec::with_capacity(self.heads.len());
+        for &head in &self.heads {
+            let (mut at, before) = (head, rrsets.len());
+            while let Some(s) = self.sets.get_mut(at as usize) {
+                at = s.next;
+                let data = Data::new(std::mem::take(&mut s.data), std::mem::take(&mut s.copies));
+                rrsets.push(RRset::new(s.rtype, s.ttl, data));
             }
+            counts.push((rrsets.len() - before) as u16);
         }
+        (self.sets, self.heads) = (Vec::new(), Vec::new());
+        self.nodes.fill(rrsets, &counts);
+        drop(counts);
+        self.has_wildcards |= self.nodes.add_empty_non_terminals();
+        self.nodes.mark_cuts(&self.cuts);
+        self.nodes.shrink_to_fit();
         let serial = match &soa.data {
             RData::SOA(s) => s.serial,
             _ => 0,
@@ -401,52 +436,6 @@ impl Builder {
             counters: Arc::default(),
             history: Arc::default(),
         })
-    }
-
-    /// Marks delegation points and adds empty non-terminals (RFC 4592 §2.2.2): every
-    /// ancestor of an owner name, up to the apex, exists. Ancestors are looked up as wire
-    /// suffixes, so only the missing ones are built as names.
-    fn mark_cuts_and_ents(&mut self) {
-        let apex_labels = labels(&self.origin);
-        let mut missing = Vec::new();
-        for name in self.nodes.keys() {
-            let n = labels(name);
-            if n <= apex_labels + 1 {
-                continue;
-            }
-            let Some(wire) = Lowered::from_name(name) else {
-                continue;
-            };
-            for up in 1..n - apex_labels {
-                if self.nodes.contains_key(&wire.suffix(up)) {
-                    break;
-                }
-                missing.push(name.trim_to(n - up));
-            }
-        }
-        for name in missing {
-            // An empty non-terminal can be a wildcard too (`a.*.example.`).
-            self.has_wildcards |= name.is_wildcard();
-            self.nodes.get_or_default(name);
-        }
-        // Only the cuts are visited: a pass over every node costs a cache miss per node.
-        let cuts = std::mem::take(&mut self.cuts);
-        for name in &cuts {
-            if let Some(node) = self.nodes.get_mut(name) {
-                node.cut = node.get(RecordType::NS).is_some();
-            }
-        }
-        if cuts.is_empty() {
-            return;
-        }
-        for (name, node) in self.nodes.iter_mut() {
-            let n = labels(name);
-            let Some(wire) = Lowered::from_name(name) else {
-                continue;
-            };
-            node.below_cut =
-                (1..n.saturating_sub(apex_labels)).any(|up| cuts.contains(&wire.suffix(up)));
-        }
     }
 }
 

@@ -1,26 +1,100 @@
-//! The nodes of a zone: names and their RRsets in one vector, found through a small
-//! index.
+//! The nodes of a zone, stored flat: names in one byte arena, RRsets in one vector, and a
+//! small index to find them.
 //!
-//! A hash map of `Name → Node` keeps every entry in its table, and a table is sized to a
-//! power of two at most 7/8 full: for a million names that is two million 112-byte slots,
-//! mostly empty. Here the table holds only an 8-byte (position, hash) pair per slot and the
-//! entries sit densely in insertion order, which halves the memory of a large zone and makes
-//! a full pass (transfers, plans) a sequential read. Lookups take a [`Name`] or a
-//! [`WireName`](super::wire::WireName) from the question, as [`NameMap`] does.
+//! A map of hickory `Name` → node spends about 260 bytes on a name with one address: an
+//! 80-byte `Name`, a vector of RRsets on the heap, a vector of records on the heap, and a
+//! table slot. Here a name is its labels above the zone's name in wire form (9 bytes for
+//! `h123456`), a node is a 12-byte [`Entry`] pointing into one vector of RRsets, and the
+//! table holds an 8-byte (position, hash) pair per slot. A full pass (transfers, plans) is
+//! a sequential read.
+//!
+//! Lookups take the lowercased wire form of the whole name ([`WireName`]), as the fast
+//! path has it from the question; a [`Name`] is turned into one on the stack first.
 
-use hashbrown::{Equivalent, HashTable};
-use hickory_proto::rr::Name;
-use std::hash::{BuildHasher, Hash};
+use hashbrown::HashTable;
+use hickory_proto::rr::{Name, RecordType};
+use std::collections::HashSet;
 
-use super::Node;
-use super::wire::BuildNameHasher;
+use super::RRset;
+use super::wire::{Lowered, WireName};
+
+/// One name: where its labels and its RRsets are.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Offset in `names` of a length byte and the labels above the zone's name.
+    name: u32,
+    /// The node's RRsets: `rrsets[first..first + count]`.
+    first: u32,
+    count: u16,
+    cut: bool,
+    below_cut: bool,
+}
 
 /// Names and their nodes, searchable by name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Nodes {
-    /// (position in `entries`, 32-bit hash) per name.
+    origin: Name,
+    /// The zone's name in wire form, lowercased: the end of every name here.
+    origin_wire: Box<[u8]>,
+    /// (position in `entries`, 32-bit hash of the lowercased wire name) per name.
     index: HashTable<(u32, u32)>,
-    entries: Vec<(Name, Node)>,
+    /// Per name, a length byte and its labels above the zone's name, as written.
+    names: Vec<u8>,
+    entries: Vec<Entry>,
+    rrsets: Vec<RRset>,
+}
+
+/// The RRsets of one owner name (none for an empty non-terminal) and where it stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
+    pub rrsets: &'a [RRset],
+    /// True for a delegation point: NS records below the apex (RFC 1034 §4.2.1).
+    pub cut: bool,
+    /// True below a delegation point (glue and occluded names): answered by referral.
+    pub below_cut: bool,
+}
+
+impl<'a> Node<'a> {
+    pub fn get(&self, t: RecordType) -> Option<&'a RRset> {
+        self.rrsets.iter().find(|r| r.rtype == t)
+    }
+}
+
+/// The owner name of a node, as stored: its labels above the zone's name.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    labels: &'a [u8],
+    origin: &'a Name,
+    origin_wire: &'a [u8],
+}
+
+impl Owner<'_> {
+    /// The name as written in the zone (the zone's own labels as the zone is named).
+    pub fn to_name(&self) -> Name {
+        let ours = labels_of(self.labels);
+        Name::from_labels(ours.chain(self.origin.iter()))
+            .expect("stored names were valid names when added")
+    }
+
+    /// The name in wire form, lowercased.
+    pub fn lowered(&self) -> Lowered {
+        let mut wire = [0u8; 255];
+        let len = self.labels.len() + self.origin_wire.len();
+        wire[..self.labels.len()].copy_from_slice(self.labels);
+        wire[self.labels.len()..len].copy_from_slice(self.origin_wire);
+        Lowered::new(&wire[..len]).expect("stored names fit the wire")
+    }
+}
+
+/// The labels of a wire name without its terminal zero.
+fn labels_of(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let len = *wire.get(i)? as usize;
+        let label = wire.get(i + 1..i + 1 + len)?;
+        i += 1 + len;
+        Some(label).filter(|l| !l.is_empty())
+    })
 }
 
 /// The table's hash, from the 32 bits kept in each slot: both ends of the 64-bit value are
@@ -29,66 +103,97 @@ fn spread(h32: u32) -> u64 {
     u64::from(h32) | (u64::from(h32) << 32)
 }
 
-fn hash32<Q: Hash + ?Sized>(q: &Q) -> u32 {
-    BuildNameHasher.hash_one(q) as u32
+/// FxHash-style folding of a lowercased wire name, eight bytes at a time. Zone names come
+/// from zone files and transfers, not from queries, so a fixed function is safe from
+/// flooding: a query only looks up.
+fn hash(wire: &[u8]) -> u32 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = wire.len() as u64;
+    for chunk in wire.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(SEED);
+    }
+    (h >> 32) as u32
 }
 
 impl Nodes {
-    fn find<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q) -> Option<usize> {
-        self.find_hashed(q, hash32(q))
+    /// No names yet, for a zone named `origin`.
+    pub fn new(origin: &Name) -> Nodes {
+        let origin_wire = Lowered::from_name(origin)
+            .map_or_else(|| Box::from(&[0u8][..]), |l| Box::from(l.suffix(0).0));
+        Nodes {
+            origin: origin.clone(),
+            origin_wire,
+            index: HashTable::new(),
+            names: Vec::new(),
+            entries: Vec::new(),
+            rrsets: Vec::new(),
+        }
     }
 
-    fn find_hashed<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q, h: u32) -> Option<usize> {
-        let entries = &self.entries;
+    /// The stored labels of entry `i`, with their length byte in front.
+    fn stored(&self, i: usize) -> &[u8] {
+        let at = self.entries[i].name as usize;
+        let len = self.names[at] as usize;
+        &self.names[at + 1..at + 1 + len]
+    }
+
+    fn owner(&self, i: usize) -> Owner<'_> {
+        Owner {
+            labels: self.stored(i),
+            origin: &self.origin,
+            origin_wire: &self.origin_wire,
+        }
+    }
+
+    fn node(&self, i: usize) -> Node<'_> {
+        let e = &self.entries[i];
+        let first = e.first as usize;
+        Node {
+            rrsets: self
+                .rrsets
+                .get(first..first + usize::from(e.count))
+                .unwrap_or_default(),
+            cut: e.cut,
+            below_cut: e.below_cut,
+        }
+    }
+
+    fn find(&self, wire: &[u8]) -> Option<usize> {
+        self.find_hashed(wire, hash(wire))
+    }
+
+    fn find_hashed(&self, wire: &[u8], h: u32) -> Option<usize> {
+        let tail = self.origin_wire.len();
+        let ours = wire.len().checked_sub(tail)?;
+        if wire[ours..] != *self.origin_wire {
+            return None;
+        }
         self.index
             .find(spread(h), |&(i, eh)| {
-                eh == h && q.equivalent(&entries[i as usize].0)
+                eh == h && self.stored(i as usize).eq_ignore_ascii_case(&wire[..ours])
             })
             .map(|&(i, _)| i as usize)
     }
 
-    pub fn get<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q) -> Option<&Node> {
-        self.find(q).map(|i| &self.entries[i].1)
+    /// The node of a name given as a lowercased wire name.
+    pub fn get_wire(&self, name: WireName) -> Option<Node<'_>> {
+        self.find(name.0).map(|i| self.node(i))
     }
 
-    pub fn get_key_value<Q: Hash + Equivalent<Name> + ?Sized>(
-        &self,
-        q: &Q,
-    ) -> Option<(&Name, &Node)> {
-        self.find(q).map(|i| {
-            let (k, v) = &self.entries[i];
-            (k, v)
-        })
+    /// The node of `name`, however it is spelled.
+    pub fn get(&self, name: &Name) -> Option<Node<'_>> {
+        self.get_wire(Lowered::from_name(name)?.suffix(0))
     }
 
-    pub fn get_mut<Q: Hash + Equivalent<Name> + ?Sized>(&mut self, q: &Q) -> Option<&mut Node> {
-        self.find(q).map(|i| &mut self.entries[i].1)
+    /// The stored owner name and node of a lowercased wire name.
+    pub fn entry_wire(&self, name: WireName) -> Option<(Owner<'_>, Node<'_>)> {
+        self.find(name.0).map(|i| (self.owner(i), self.node(i)))
     }
 
-    pub fn contains_key<Q: Hash + Equivalent<Name> + ?Sized>(&self, q: &Q) -> bool {
-        self.find(q).is_some()
-    }
-
-    /// The node of `name`, added empty if it is not there yet.
-    pub fn get_or_default(&mut self, name: Name) -> &mut Node {
-        let h = hash32(&name);
-        let i = match self.find_hashed(&name, h) {
-            Some(i) => i,
-            None => {
-                let i = self.entries.len();
-                self.entries.push((name, Node::default()));
-                self.index
-                    .insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
-                i
-            }
-        };
-        &mut self.entries[i].1
-    }
-
-    /// Frees the spare capacity left by growth, once the zone is complete.
-    pub fn shrink_to_fit(&mut self) {
-        self.entries.shrink_to_fit();
-        self.index.shrink_to_fit(|&(_, h)| spread(h));
+    pub fn contains_wire(&self, name: WireName) -> bool {
+        self.find(name.0).is_some()
     }
 
     pub fn len(&self) -> usize {
@@ -100,54 +205,229 @@ impl Nodes {
     }
 
     /// Every name and node, in the order the names were first seen.
-    pub fn iter(&self) -> impl Iterator<Item = (&Name, &Node)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (Owner<'_>, Node<'_>)> {
+        (0..self.entries.len()).map(|i| (self.owner(i), self.node(i)))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Name, &mut Node)> {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    /// Every name with its RRsets, to change their plans.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Owner<'_>, &mut [RRset])> {
+        let (names, origin, origin_wire) = (&self.names, &self.origin, &self.origin_wire[..]);
+        let mut rest = &mut self.rrsets[..];
+        self.entries.iter().map(move |e| {
+            // RRsets are stored in entry order (see `fill`).
+            let (now, later) = std::mem::take(&mut rest).split_at_mut(usize::from(e.count));
+            rest = later;
+            let at = e.name as usize;
+            let labels = &names[at + 1..at + 1 + names[at] as usize];
+            let owner = Owner {
+                labels,
+                origin,
+                origin_wire,
+            };
+            (owner, now)
+        })
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &Name> {
-        self.entries.iter().map(|(k, _)| k)
-    }
-}
+    // Building, for [`super::Builder`].
 
-impl std::ops::Index<&Name> for Nodes {
-    type Output = Node;
-    fn index(&self, name: &Name) -> &Node {
-        self.get(name).expect("a name of this zone")
+    /// The position of `name`'s entry, added without RRsets if it is new; `None` for a
+    /// name outside the zone.
+    pub(super) fn intern(&mut self, name: &Name) -> Option<usize> {
+        let apex = self.origin.iter().count();
+        let n = name.iter().count();
+        if n < apex || !self.origin.zone_of(name) {
+            return None;
+        }
+        let mut ours = [0u8; 255];
+        let mut len = 0;
+        for label in name.iter().take(n - apex) {
+            ours[len] = label.len() as u8;
+            ours[len + 1..len + 1 + label.len()].copy_from_slice(label);
+            len += 1 + label.len();
+        }
+        let low = Lowered::from_name(name)?;
+        Some(self.intern_wire(&ours[..len], low.suffix(0).0))
+    }
+
+    /// As [`Nodes::intern`], with the labels as written and the lowercased whole name.
+    fn intern_wire(&mut self, labels: &[u8], lowered: &[u8]) -> usize {
+        let h = hash(lowered);
+        if let Some(i) = self.find_hashed(lowered, h) {
+            return i;
+        }
+        let i = self.entries.len();
+        self.entries.push(Entry {
+            name: self.names.len() as u32,
+            first: 0,
+            count: 0,
+            cut: false,
+            below_cut: false,
+        });
+        self.names.push(labels.len() as u8);
+        self.names.extend_from_slice(labels);
+        self.index
+            .insert_unique(spread(h), (i as u32, h), |&(_, h)| spread(h));
+        i
+    }
+
+    /// Stores the RRsets of every entry: `counts[i]` of them, in entry order, are entry
+    /// `i`'s.
+    pub(super) fn fill(&mut self, rrsets: Vec<RRset>, counts: &[u16]) {
+        let mut first = 0u32;
+        for (e, &count) in self.entries.iter_mut().zip(counts) {
+            (e.first, e.count) = (first, count);
+            first += u32::from(count);
+        }
+        debug_assert_eq!(first as usize, rrsets.len());
+        self.rrsets = rrsets;
+    }
+
+    /// Adds the empty non-terminals (RFC 4592 §2.2.2): every ancestor of an owner name, up
+    /// to the apex, exists. Ancestors are looked up as wire suffixes. True when one of
+    /// them is a wildcard (`a.*.example.`).
+    pub(super) fn add_empty_non_terminals(&mut self) -> bool {
+        let mut wildcard = false;
+        // Entries added here are ancestors of earlier ones, so they need no pass of their own.
+        for i in 0..self.entries.len() {
+            let ours = labels_of(self.stored(i)).count();
+            if ours < 2 {
+                continue; // a child of the apex: its one ancestor is the apex
+            }
+            let low = self.owner(i).lowered();
+            for up in 1..ours {
+                let ancestor = low.suffix(up);
+                if self.contains_wire(ancestor) {
+                    break;
+                }
+                let stored = self.stored(i);
+                let skip: usize = labels_of(stored).take(up).map(|l| 1 + l.len()).sum();
+                let labels = stored[skip..].to_vec();
+                wildcard |= labels.starts_with(b"\x01*");
+                self.intern_wire(&labels, ancestor.0);
+            }
+        }
+        let first = self.rrsets.len() as u32;
+        for e in &mut self.entries {
+            if e.count == 0 {
+                e.first = first;
+            }
+        }
+        wildcard
+    }
+
+    /// Marks the delegation points among `cuts` (names with NS records below the apex,
+    /// lowercased wire) and every name below one (RFC 1034 §4.2.1).
+    pub(super) fn mark_cuts(&mut self, cuts: &HashSet<Box<[u8]>>) {
+        for cut in cuts {
+            if let Some(i) = self.find(cut)
+                && self.node(i).get(RecordType::NS).is_some()
+            {
+                self.entries[i].cut = true;
+            }
+        }
+        if cuts.is_empty() {
+            return;
+        }
+        for i in 0..self.entries.len() {
+            let ours = labels_of(self.stored(i)).count();
+            if ours < 2 {
+                continue;
+            }
+            let low = self.owner(i).lowered();
+            self.entries[i].below_cut = (1..ours).any(|up| cuts.contains(low.suffix(up).0));
+        }
+    }
+
+    /// Frees the spare capacity left by growth, once the zone is complete.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.rrsets.shrink_to_fit();
+        self.index.shrink_to_fit(|&(_, h)| spread(h));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::wire::Lowered;
+    use crate::zone::compact::Data;
+
+    fn name(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn set(t: RecordType) -> RRset {
+        RRset::new(t, 300, Data::new(vec![], vec![]))
+    }
 
     #[test]
     fn finds_names_however_they_are_spelled() {
-        let mut n = Nodes::default();
+        let mut n = Nodes::new(&name("Example.test."));
         let names: Vec<Name> = (0..5000)
-            .map(|i| Name::from_ascii(format!("H{i}.Example.test.")).unwrap())
+            .map(|i| name(&format!("H{i}.Example.test.")))
             .collect();
-        for name in &names {
-            n.get_or_default(name.clone()).cut = true;
+        for nm in &names {
+            n.intern(nm).unwrap();
         }
-        n.get_or_default(names[7].clone()).below_cut = true;
-        n.shrink_to_fit();
-        assert_eq!(n.len(), 5000, "adding a name twice keeps one node");
-        assert!(n.get(&names[7]).unwrap().below_cut);
-        let wire = Lowered::new(b"\x02h7\x07EXAMPLE\x04test\x00").unwrap();
-        let (k, v) = n.get_key_value(&wire.suffix(0)).unwrap();
-        assert_eq!(k.to_ascii(), "H7.Example.test.", "the stored spelling");
-        assert!(v.below_cut);
-        assert!(!n.contains_key(&wire.suffix(1)));
-        assert!(
-            n.get(&Name::from_ascii("h5000.example.test.").unwrap())
-                .is_none()
+        assert_eq!(
+            n.intern(&names[7]),
+            Some(7),
+            "adding a name twice keeps one node"
         );
-        assert_eq!(n.keys().next(), Some(&names[0]), "insertion order");
-        assert!(n.iter().all(|(_, v)| v.cut));
+        assert_eq!(n.intern(&name("h1.example.net.")), None, "outside the zone");
+        let mut counts = vec![0; 5000];
+        counts[7] = 1;
+        n.fill(vec![set(RecordType::TXT)], &counts);
+        n.shrink_to_fit();
+        assert_eq!(n.len(), 5000);
+        let wire = Lowered::new(b"\x02h7\x07EXAMPLE\x04test\x00").unwrap();
+        let (owner, node) = n.entry_wire(wire.suffix(0)).unwrap();
+        assert_eq!(
+            owner.to_name().to_ascii(),
+            "H7.Example.test.",
+            "the stored spelling"
+        );
+        assert_eq!(owner.lowered().suffix(0).0, wire.suffix(0).0);
+        assert!(node.get(RecordType::TXT).is_some());
+        assert!(n.get(&names[8]).unwrap().rrsets.is_empty());
+        assert!(!n.contains_wire(wire.suffix(1)), "the apex was never added");
+        assert!(n.get(&name("h5000.example.test.")).is_none());
+        assert!(n.get(&name("h7.example.net.")).is_none());
+        let first = n.iter().next().unwrap().0.to_name();
+        assert_eq!(first, names[0], "insertion order");
+        let counts: Vec<usize> = n.iter_mut().map(|(_, s)| s.len()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 1);
+        assert_eq!(counts[7], 1);
+    }
+
+    #[test]
+    fn adds_ancestors_and_marks_cuts() {
+        let mut n = Nodes::new(&name("example.test."));
+        for s in [
+            "example.test.",
+            "a.B.*.c.example.test.",
+            "x.sub.example.test.",
+            "sub.example.test.",
+        ] {
+            n.intern(&name(s)).unwrap();
+        }
+        n.fill(vec![set(RecordType::NS)], &[0, 0, 0, 1]);
+        assert!(n.add_empty_non_terminals(), "*.c is a wildcard");
+        for s in [
+            "b.*.c.example.test.",
+            "*.c.example.test.",
+            "c.example.test.",
+        ] {
+            let node = n.get(&name(s)).unwrap_or_else(|| panic!("{s}"));
+            assert!(node.rrsets.is_empty());
+        }
+        assert_eq!(n.len(), 7);
+        let cut = Lowered::from_name(&name("sub.example.test.")).unwrap();
+        let cuts = [Box::from(cut.suffix(0).0)].into_iter().collect();
+        n.mark_cuts(&cuts);
+        assert!(n.get(&name("SUB.example.test.")).unwrap().cut);
+        assert!(n.get(&name("x.sub.example.test.")).unwrap().below_cut);
+        assert!(!n.get(&name("c.example.test.")).unwrap().below_cut);
+        assert!(!n.get(&name("example.test.")).unwrap().cut);
     }
 }

@@ -214,12 +214,12 @@ impl ZoneSet {
     }
 
     /// Every balanced RRset of every zone, with its owner name.
-    pub fn plans(&self) -> impl Iterator<Item = (&Name, &Arc<Plan>)> {
+    pub fn plans(&self) -> impl Iterator<Item = (Name, &Arc<Plan>)> {
         self.zones.values().flat_map(|z| {
-            z.nodes.iter().flat_map(|(name, node)| {
+            z.nodes.iter().flat_map(|(owner, node)| {
                 node.rrsets
                     .iter()
-                    .filter_map(move |s| s.plan.as_ref().map(|p| (name, p)))
+                    .filter_map(move |s| s.plan.as_ref().map(|p| (owner.to_name(), p)))
             })
         })
     }
@@ -235,10 +235,19 @@ impl ZoneSet {
 /// Gives every balanced A/AAAA RRset of `zone` its plan: more than one address, or a
 /// pool. Records which addresses each pool got in `used`.
 fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAddr>>) {
-    let pools: HashMap<&Name, &PoolConfig> = cfg.pools.iter().map(|p| (&p.name, p)).collect();
-    for (name, node) in zone.nodes.iter_mut() {
-        let pool = pools.get(name).copied();
-        for set in node.rrsets.iter_mut() {
+    // Pools by lowercased wire name, so that a node's name is not built to look it up.
+    let pools: HashMap<Vec<u8>, &PoolConfig> = cfg
+        .pools
+        .iter()
+        .filter_map(|p| Some((Lowered::from_name(&p.name)?.suffix(0).0.to_vec(), p)))
+        .collect();
+    for (owner, rrsets) in zone.nodes.iter_mut() {
+        let pool = if pools.is_empty() {
+            None
+        } else {
+            pools.get(owner.lowered().suffix(0).0).copied()
+        };
+        for set in rrsets.iter_mut() {
             if !matches!(set.rtype, RecordType::A | RecordType::AAAA) {
                 continue;
             }
