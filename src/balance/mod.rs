@@ -126,6 +126,17 @@ impl Random for ThreadRandom {
     }
 }
 
+/// A generator of its own, seeded from the thread's: for a loop that owns its scratch,
+/// no thread-local lookup per draw.
+impl Random for fastrand::Rng {
+    fn unit(&mut self) -> f64 {
+        self.f64()
+    }
+    fn below(&mut self, n: usize) -> usize {
+        self.usize(..n)
+    }
+}
+
 /// What [`select_into`] decided; on `Serve` the positions are in [`Scratch::picks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

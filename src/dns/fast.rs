@@ -18,14 +18,15 @@ use std::sync::atomic::Ordering;
 
 use super::engine::{Engine, Transport, size_limit};
 use super::request;
-use crate::balance::{self, Scratch, ThreadRandom, Verdict};
+use crate::balance::{self, Scratch, Verdict};
 use crate::zone::image::{self, AA, HEADER, Image, OPT_LEN, Patch};
 use crate::zone::wire::{Lowered, WireName};
 use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
 
 thread_local! {
     /// Buffers for balancing, reused by every query on this thread.
-    static SCRATCH: std::cell::RefCell<(Scratch, Vec<usize>)> = Default::default();
+    static SCRATCH: std::cell::RefCell<(Scratch, Vec<usize>, fastrand::Rng)> =
+        Default::default();
 }
 
 /// RCODEs written by this path.
@@ -183,12 +184,12 @@ impl Answer<'_> {
         if image.len(self.p.question.len()) > self.room {
             return None; // the full path truncates
         }
-        let written = SCRATCH.with_borrow_mut(|(scratch, picks)| {
+        let written = SCRATCH.with_borrow_mut(|(scratch, picks, rng)| {
             image.write(self.p, out, picks, &mut |seg, buf| {
                 // Read per balanced set only: most images have none.
                 let health = self.engine.health.load();
                 let Verdict::Serve { degraded, .. } =
-                    balance::select_into(&seg.plan, &**health, &mut ThreadRandom, scratch)
+                    balance::select_into(&seg.plan, &**health, rng, scratch)
                 else {
                     return None; // every address down: NODATA or SERVFAIL by the full path
                 };

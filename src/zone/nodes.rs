@@ -16,7 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashSet;
 
 use super::RRset;
-use super::wire::{Lowered, WireName};
+use super::wire::{Lowered, WireName, hash, spread};
 
 /// One name: where its labels and its RRsets are.
 #[derive(Debug, Clone, Copy)]
@@ -95,26 +95,6 @@ fn labels_of(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
         i += 1 + len;
         Some(label).filter(|l| !l.is_empty())
     })
-}
-
-/// The table's hash, from the 32 bits kept in each slot: both ends of the 64-bit value are
-/// used by hashbrown (low bits pick the bucket, high bits the control byte).
-fn spread(h32: u32) -> u64 {
-    u64::from(h32) | (u64::from(h32) << 32)
-}
-
-/// FxHash-style folding of a lowercased wire name, eight bytes at a time. Zone names come
-/// from zone files and transfers, not from queries, so a fixed function is safe from
-/// flooding: a query only looks up.
-fn hash(wire: &[u8]) -> u32 {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = wire.len() as u64;
-    for chunk in wire.chunks(8) {
-        let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(SEED);
-    }
-    (h >> 32) as u32
 }
 
 impl Nodes {

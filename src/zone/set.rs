@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use super::wire::{Lowered, NameMap, NameSet};
+use super::wire::{Lowered, NameMap, NameSet, WireMap};
 use super::{Problem, Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
@@ -22,6 +22,9 @@ pub struct ZoneSet {
     /// Secondary zones configured but without data (never transferred, or expired):
     /// names under them get SERVFAIL, not an answer from a parent zone.
     unavailable: NameSet,
+    /// The same origins by wire name, for the fast path: a zone, or `None` while it is
+    /// unavailable.
+    by_wire: WireMap<Option<Arc<Zone>>>,
     /// The most labels of any origin above: a longer name starts its search there.
     deepest: usize,
 }
@@ -68,9 +71,17 @@ impl ZoneSet {
             .map(labels)
             .max()
             .unwrap_or(0);
+        let mut by_wire = WireMap::default();
+        for name in &unavailable {
+            by_wire.insert(name, None);
+        }
+        for (name, zone) in &zones {
+            by_wire.insert(name, Some(zone.clone()));
+        }
         ZoneSet {
             zones,
             unavailable,
+            by_wire,
             deepest,
         }
     }
@@ -192,12 +203,8 @@ impl ZoneSet {
     /// that zone is unavailable (the full path then answers SERVFAIL).
     pub fn find_wire(&self, name: &Lowered) -> Option<(&Arc<Zone>, usize)> {
         for skip in name.labels().saturating_sub(self.deepest)..=name.labels() {
-            let suffix = name.suffix(skip);
-            if let Some(z) = self.zones.get(&suffix) {
-                return Some((z, skip));
-            }
-            if self.unavailable.contains(&suffix) {
-                return None;
+            if let Some(found) = self.by_wire.get(name.suffix(skip)) {
+                return found.as_ref().map(|z| (z, skip));
             }
         }
         None

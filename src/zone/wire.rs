@@ -49,6 +49,70 @@ impl Hasher for NameHasher {
     }
 }
 
+/// The table's hash, from the 32 bits a table keeps per entry: both ends of the 64-bit
+/// value are used by hashbrown (low bits pick the bucket, high bits the control byte).
+pub fn spread(h32: u32) -> u64 {
+    u64::from(h32) | (u64::from(h32) << 32)
+}
+
+/// FxHash-style folding of a lowercased wire name, eight bytes at a time. Zone data comes
+/// from zone files, transfers and configuration, not from queries, so a fixed function is
+/// safe from flooding: a query only looks up.
+pub fn hash(wire: &[u8]) -> u32 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = wire.len() as u64;
+    for chunk in wire.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(SEED);
+    }
+    (h >> 32) as u32
+}
+
+/// A small map keyed by lowercased wire names, compared as bytes: cheaper to search with
+/// a question name than a [`NameMap`], whose keys compare label by label.
+#[derive(Debug, Clone)]
+pub struct WireMap<V> {
+    table: hashbrown::HashTable<(Box<[u8]>, u32, V)>,
+}
+
+impl<V> Default for WireMap<V> {
+    fn default() -> Self {
+        WireMap {
+            table: hashbrown::HashTable::new(),
+        }
+    }
+}
+
+impl<V> WireMap<V> {
+    /// Adds `name` (`None` for a name too long for the wire) or replaces its value.
+    pub fn insert(&mut self, name: &Name, value: V) {
+        let Some(low) = Lowered::from_name(name) else {
+            return;
+        };
+        let key = low.suffix(0).0;
+        let h = hash(key);
+        match self
+            .table
+            .find_mut(spread(h), |(k, kh, _)| *kh == h && **k == *key)
+        {
+            Some(slot) => slot.2 = value,
+            None => {
+                let entry = (Box::from(key), h, value);
+                self.table
+                    .insert_unique(spread(h), entry, |(_, h, _)| spread(*h));
+            }
+        }
+    }
+
+    pub fn get(&self, name: WireName) -> Option<&V> {
+        let h = hash(name.0);
+        self.table
+            .find(spread(h), |(k, kh, _)| *kh == h && **k == *name.0)
+            .map(|(_, _, v)| v)
+    }
+}
+
 /// An absolute name in wire form, already lowercased, from a label boundary to the root.
 #[derive(Debug, Clone, Copy)]
 pub struct WireName<'a>(pub &'a [u8]);
@@ -222,6 +286,19 @@ mod tests {
         assert!(!hashbrown::Equivalent::equivalent(&a.suffix(0), &other));
         let shorter = Name::from_ascii("example.test.").unwrap();
         assert!(!hashbrown::Equivalent::equivalent(&a.suffix(0), &shorter));
+    }
+
+    #[test]
+    fn wire_maps_find_names_however_spelled() {
+        let mut m: WireMap<u32> = WireMap::default();
+        m.insert(&Name::from_ascii("Host.example.test.").unwrap(), 1);
+        m.insert(&Name::from_ascii("example.TEST.").unwrap(), 2);
+        m.insert(&Name::from_ascii("example.test.").unwrap(), 3);
+        let q = Lowered::new(b"\x04HOST\x07example\x04test\x00").unwrap();
+        assert_eq!(m.get(q.suffix(0)), Some(&1));
+        assert_eq!(m.get(q.suffix(1)), Some(&3), "replaced, not added");
+        assert_eq!(m.get(q.suffix(2)), None);
+        assert_ne!(hash(q.suffix(0).0), hash(q.suffix(1).0));
     }
 
     #[test]
