@@ -43,6 +43,13 @@ pub struct Engine {
     pub counters: ServerCounters,
 }
 
+/// The zones and health as they are now, loaded once for a batch of queries: a load per
+/// query costs more than the lookup it serves.
+pub struct Current {
+    pub(super) zones: arc_swap::Guard<Arc<ZoneSet>>,
+    pub(super) health: arc_swap::Guard<Arc<Snapshot>>,
+}
+
 /// Answers a NOTIFY request: (request, its bytes, sender) → response bytes.
 pub type NotifyHandler = Box<dyn Fn(&Message, &[u8], IpAddr) -> Vec<u8> + Send + Sync>;
 
@@ -152,12 +159,33 @@ impl Engine {
         peer: IpAddr,
         out: &mut Vec<u8>,
     ) -> bool {
+        self.handle_with(&self.current(), req, transport, peer, out)
+    }
+
+    /// The zones and health to answer the next queries from.
+    pub fn current(&self) -> Current {
+        Current {
+            zones: self.zones.load(),
+            health: self.health.load(),
+        }
+    }
+
+    /// [`Engine::handle_into`] with zones and health loaded by the caller (the UDP loop
+    /// loads them once per batch).
+    pub fn handle_with(
+        &self,
+        now: &Current,
+        req: &[u8],
+        transport: Transport,
+        peer: IpAddr,
+        out: &mut Vec<u8>,
+    ) -> bool {
         if req.len() < 12 {
             return false;
         }
         // Defence in depth: a bug must cost one SERVFAIL, not a socket thread.
         let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if self.fast(req, transport, out) {
+            if self.fast(now, req, transport, out) {
                 return Some(true);
             }
             if transport == Transport::Udp
@@ -187,7 +215,7 @@ impl Engine {
     /// and comparisons; servers call [`Engine::handle_into`].
     pub fn handle_fast(&self, req: &[u8], transport: Transport) -> Option<Vec<u8>> {
         let mut out = Vec::new();
-        (req.len() >= 12 && self.fast(req, transport, &mut out)).then_some(out)
+        (req.len() >= 12 && self.fast(&self.current(), req, transport, &mut out)).then_some(out)
     }
 
     /// The full path alone (no wire images). For tests and comparisons.

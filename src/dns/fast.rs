@@ -16,9 +16,10 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 use std::sync::atomic::Ordering;
 
-use super::engine::{Engine, Transport, size_limit};
+use super::engine::{Current, Engine, Transport, size_limit};
 use super::request;
 use crate::balance::{self, Scratch, Verdict};
+use crate::health::Snapshot;
 use crate::zone::image::{self, AA, HEADER, Image, OPT_LEN, Patch};
 use crate::zone::wire::{Lowered, WireName};
 use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
@@ -71,7 +72,13 @@ impl Engine {
     }
 
     /// Answers `req` into `out` if it can; false leaves the request to the full path.
-    pub(super) fn fast(&self, req: &[u8], transport: Transport, out: &mut Vec<u8>) -> bool {
+    pub(super) fn fast(
+        &self,
+        now: &Current,
+        req: &[u8],
+        transport: Transport,
+        out: &mut Vec<u8>,
+    ) -> bool {
         let Some(q) = request::parse(req) else {
             return false;
         };
@@ -81,8 +88,7 @@ impl Engine {
         let Some(name) = Lowered::new(q.qname) else {
             return false;
         };
-        let zones = self.zones.load();
-        let Some((zone, above_apex)) = zones.find_wire(&name) else {
+        let Some((zone, above_apex)) = now.zones.find_wire(&name) else {
             return false;
         };
         // The OPT record, if any, is appended after the room checked here.
@@ -97,6 +103,7 @@ impl Engine {
         let rtype = RecordType::from(q.qtype);
         let answer = Answer {
             engine: self,
+            health: &now.health,
             zone,
             p: &p,
             room: limit,
@@ -118,6 +125,7 @@ impl Engine {
 /// One query being answered on the fast path.
 struct Answer<'a> {
     engine: &'a Engine,
+    health: &'a Snapshot,
     zone: &'a Zone,
     p: &'a Patch<'a>,
     /// The most bytes the response may take, OPT left out.
@@ -186,10 +194,8 @@ impl Answer<'_> {
         }
         let written = SCRATCH.with_borrow_mut(|(scratch, picks, rng)| {
             image.write(self.p, out, picks, &mut |seg, buf| {
-                // Read per balanced set only: most images have none.
-                let health = self.engine.health.load();
                 let Verdict::Serve { degraded, .. } =
-                    balance::select_into(&seg.plan, &**health, rng, scratch)
+                    balance::select_into(&seg.plan, self.health, rng, scratch)
                 else {
                     return None; // every address down: NODATA or SERVFAIL by the full path
                 };

@@ -66,13 +66,16 @@ pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
         // Timeouts (to notice `stop`) and ICMP errors from earlier sends land here.
         let Ok(n) = batch.recv(&sock) else { continue };
         from.clear();
+        let now = engine.current();
         for i in 0..n {
             let (query, peer) = batch.datagram(i);
             let Some(peer) = peer else { continue };
-            if engine.handle_into(query, Transport::Udp, peer.ip(), &mut outs[from.len()]) {
+            let out = &mut outs[from.len()];
+            if engine.handle_with(&now, query, Transport::Udp, peer.ip(), out) {
                 from.push(i);
             }
         }
+        drop(now);
         batch.send(&sock, &from, &outs);
     }
 }
