@@ -156,6 +156,11 @@ class Running:
                 raise RuntimeError(f"{server} did not start ({' '.join(cmd)})")
             time.sleep(0.01)
         self.load_seconds = time.monotonic() - self.started
+        # Knot pins its UDP worker to a CPU of its own choosing (CPU 0, dnsperf's, here),
+        # overriding taskset; put every thread of every server back on the server's CPU.
+        for pid in self.tree():
+            subprocess.run(["taskset", "-a", "-p", "-c", SERVER_CPU, str(pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def tree(self):
         """The server and every process it forked (NSD answers from child processes)."""
