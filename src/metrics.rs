@@ -50,11 +50,44 @@ impl Default for QueryCounters {
     }
 }
 
+/// The row of a query type: its place in [`QTYPES`], or the last row (`other`). A
+/// match on the number, which the fast path has from the wire.
+fn type_row(qtype: u16) -> usize {
+    match qtype {
+        1 => 0,    // A
+        28 => 1,   // AAAA
+        5 => 2,    // CNAME
+        15 => 3,   // MX
+        2 => 4,    // NS
+        6 => 5,    // SOA
+        16 => 6,   // TXT
+        33 => 7,   // SRV
+        12 => 8,   // PTR
+        257 => 9,  // CAA
+        43 => 10,  // DS
+        65 => 11,  // HTTPS
+        64 => 12,  // SVCB
+        255 => 13, // ANY
+        _ => NT - 1,
+    }
+}
+
+/// The column of an RCODE: its place in [`RCODES`], or the last column (`other`).
+fn rcode_column(rcode: u16) -> usize {
+    match rcode {
+        0..=5 => rcode as usize,
+        _ => NR - 1,
+    }
+}
+
 impl QueryCounters {
     pub fn count(&self, qtype: RecordType, rcode: ResponseCode) {
-        let t = QTYPES.iter().position(|x| *x == qtype).unwrap_or(NT - 1);
-        let r = RCODES.iter().position(|x| *x == rcode).unwrap_or(NR - 1);
-        self.counts[t][r].fetch_add(1, Ordering::Relaxed);
+        self.count_raw(u16::from(qtype), u16::from(rcode));
+    }
+
+    /// [`QueryCounters::count`] with the type and RCODE as numbers.
+    pub fn count_raw(&self, qtype: u16, rcode: u16) {
+        self.counts[type_row(qtype)][rcode_column(rcode)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Every non-zero counter as (qtype label, rcode label, count).
@@ -112,6 +145,19 @@ pub fn label(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_and_columns_follow_the_named_lists() {
+        for (i, t) in QTYPES.iter().enumerate() {
+            assert_eq!(type_row(u16::from(*t)), i, "{t}");
+        }
+        for (i, r) in RCODES.iter().enumerate() {
+            assert_eq!(rcode_column(u16::from(*r)), i, "{r}");
+        }
+        assert_eq!(type_row(u16::from(RecordType::NAPTR)), NT - 1);
+        assert_eq!(rcode_column(u16::from(ResponseCode::BADVERS)), NR - 1);
+        assert_eq!(rcode_column(u16::from(ResponseCode::YXDomain)), NR - 1);
+    }
 
     #[test]
     fn counts_by_type_and_rcode_with_other_buckets() {

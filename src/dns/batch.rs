@@ -32,32 +32,39 @@ impl Default for Batch {
             iov_base: std::ptr::null_mut(),
             iov_len: 0,
         };
-        Batch {
+        let mut b = Batch {
             bufs: vec![[0u8; MAX_QUERY]; BATCH],
             addrs: vec![zero_addr; BATCH],
             iovs: vec![zero_iov; BATCH],
             hdrs: vec![zero_hdr; BATCH],
             out_iovs: vec![zero_iov; BATCH],
             out_hdrs: vec![zero_hdr; BATCH],
+        };
+        // The receive headers point into the vectors' heap buffers, which never move: set
+        // them up once.
+        for i in 0..BATCH {
+            b.iovs[i] = libc::iovec {
+                iov_base: b.bufs[i].as_mut_ptr().cast(),
+                iov_len: MAX_QUERY,
+            };
+            point(&mut b.hdrs[i], &mut b.addrs[i], ADDR_LEN, &mut b.iovs[i]);
         }
+        b
     }
 }
+
+/// Room for any sender's address.
+const ADDR_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
 
 impl Batch {
     /// Receives up to [`BATCH`] datagrams; blocks (up to the socket's read timeout) for
     /// the first only. Returns how many arrived.
     pub fn recv(&mut self, sock: &UdpSocket) -> io::Result<usize> {
-        for i in 0..BATCH {
-            self.iovs[i] = libc::iovec {
-                iov_base: self.bufs[i].as_mut_ptr().cast(),
-                iov_len: MAX_QUERY,
-            };
-            point(
-                &mut self.hdrs[i],
-                &mut self.addrs[i],
-                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t,
-                &mut self.iovs[i],
-            );
+        // The kernel wrote the address lengths and flags of the last batch: reset them.
+        for h in &mut self.hdrs {
+            h.msg_hdr.msg_namelen = ADDR_LEN;
+            h.msg_hdr.msg_flags = 0;
+            h.msg_len = 0;
         }
         // SAFETY: every header points into buffers owned by `self` that outlive the call.
         let n = unsafe {

@@ -12,7 +12,6 @@
 //! Anything rarer — CNAME chains, wildcards, DS, ANY, names under glue, answers that do
 //! not fit, pools with every address down — returns false and takes the full path.
 
-use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 use std::sync::atomic::Ordering;
 
@@ -116,8 +115,7 @@ impl Engine {
         let Some(rcode) = rcode else {
             return false;
         };
-        zone.counters
-            .count(rtype, ResponseCode::from_low(rcode as u8));
+        zone.counters.count_raw(q.qtype, rcode);
         true
     }
 }
