@@ -84,9 +84,10 @@ impl Engine {
         if q.qclass != 1 || !plain_type(q.qtype) {
             return false;
         }
-        let Some(name) = Lowered::new(q.qname) else {
+        let mut name = Lowered::empty();
+        if !name.set(q.qname) {
             return false;
-        };
+        }
         let Some((zone, above_apex)) = now.zones.find_wire(&name) else {
             return false;
         };

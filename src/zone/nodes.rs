@@ -152,7 +152,9 @@ impl Nodes {
         }
         self.index
             .find(spread(h), |&(i, eh)| {
-                eh == h && self.stored(i as usize).eq_ignore_ascii_case(&wire[..ours])
+                // Most names are written in lower case: a plain compare first.
+                let stored = self.stored(i as usize);
+                eh == h && (stored == &wire[..ours] || stored.eq_ignore_ascii_case(&wire[..ours]))
             })
             .map(|&(i, _)| i as usize)
     }

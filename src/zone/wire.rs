@@ -61,10 +61,19 @@ pub fn spread(h32: u32) -> u64 {
 pub fn hash(wire: &[u8]) -> u32 {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut h = wire.len() as u64;
-    for chunk in wire.chunks(8) {
-        let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(SEED);
+    let mut chunks = wire.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+    // The tail byte by byte: a copy of a variable length would be a call to memcpy.
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let word = tail
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(SEED);
     }
     (h >> 32) as u32
 }
@@ -172,26 +181,45 @@ impl Lowered {
     /// Lowercases a wire name that [`crate::dns::request`] has checked (uncompressed, at
     /// most 255 bytes, terminal zero included).
     pub fn new(wire: &[u8]) -> Option<Lowered> {
-        let mut l = Lowered {
+        let mut l = Lowered::empty();
+        l.set(wire).then_some(l)
+    }
+
+    /// No name yet; [`Lowered::set`] gives it one.
+    pub fn empty() -> Lowered {
+        Lowered {
             buf: [0; 255],
-            len: wire.len(),
+            len: 0,
             starts: [0; 128],
             count: 0,
-        };
-        if wire.len() > 255 {
-            return None;
         }
-        for (d, s) in l.buf.iter_mut().zip(wire) {
+    }
+
+    /// Makes this the lowercased `wire` (see [`Lowered::new`]), in place: the fast path
+    /// keeps it on its stack rather than moving 400 bytes out of a constructor. False for
+    /// a name too long.
+    pub fn set(&mut self, wire: &[u8]) -> bool {
+        if wire.len() > 255 {
+            return false;
+        }
+        self.len = wire.len();
+        self.count = 0;
+        for (d, s) in self.buf.iter_mut().zip(wire) {
             *d = s.to_ascii_lowercase();
         }
         // Length bytes are at most 63, below 'A', so lowercasing left them alone.
         let mut i = 0;
-        while *wire.get(i)? != 0 {
-            *l.starts.get_mut(l.count)? = i as u8;
-            l.count += 1;
-            i += 1 + wire[i] as usize;
+        loop {
+            match wire.get(i) {
+                Some(0) => return true,
+                Some(&len) if self.count < self.starts.len() => {
+                    self.starts[self.count] = i as u8;
+                    self.count += 1;
+                    i += 1 + len as usize;
+                }
+                _ => return false,
+            }
         }
-        Some(l)
     }
 
     /// The wire form of `name`, lowercased (`None` for a name too long for the wire).
