@@ -2,8 +2,9 @@
 """rrdns against NSD, Knot and gdnsd on this machine, in one run, as ratios.
 
 Every server serves the same zone on 127.0.0.1, pinned to CPU 1; dnsperf is pinned to
-CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times) and medians are
-reported, because these machines are shared and noisy (shared/FACTS.md).
+CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times, the order rotated
+by one each round: the first server of a round measured worse in paired runs) and medians
+are reported, because these machines are shared and noisy (shared/FACTS.md).
 
 Measures: server CPU share and p50/p99 latency at a fixed rate, QPS at saturation with
 lost queries, pipelined TCP QPS, and the load time and memory (PSS) of a 1,000,000-record
@@ -29,7 +30,7 @@ import chart  # noqa: E402  (bench/chart.py, beside this file)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = int(os.environ.get("RATE", "50000"))
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
-ROUNDS = int(os.environ.get("ROUNDS", "3"))
+ROUNDS = int(os.environ.get("ROUNDS", "4"))
 BIG = int(os.environ.get("BIG_RECORDS", "1000000"))
 SERVER_CPU = os.environ.get("SERVER_CPU", "1")
 CLIENT_CPU = os.environ.get("CLIENT_CPU", "0")
@@ -221,6 +222,12 @@ def dnsperf(port, qfile, extra, verbose=False):
     return {"sent": sent, "lost": lost, "qps": qps, "p50_us": pct(0.50), "p99_us": pct(0.99)}
 
 
+def rotated(rnd):
+    """The servers in the order of round `rnd`: each goes first in turn."""
+    k = rnd % len(SERVERS)
+    return SERVERS[k:] + SERVERS[:k]
+
+
 def median(xs):
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
@@ -242,7 +249,7 @@ def main():
         f.write(queries(origin))
     results = {s: {"cpu": [], "p50": [], "p99": [], "lost_fixed": [], "sat": [], "lost_sat": [], "tcp": []} for s in SERVERS}
     for rnd in range(ROUNDS):
-        for s in SERVERS:
+        for s in rotated(rnd):
             r = Running(s, work, origin, zfile, "www." + origin)
             t0 = r.cpu_ticks()
             w0 = time.monotonic()
@@ -268,7 +275,7 @@ def main():
     for s in SERVERS:
         results[s]["load"], results[s]["pss"] = [], []
     for rnd in range(max(1, ROUNDS - 1)):
-        for s in SERVERS:
+        for s in rotated(rnd):
             r = Running(s, work, "big.test.", big, f"h{BIG - 1}.big.test.")
             time.sleep(1)
             results[s]["load"].append(r.load_seconds)
