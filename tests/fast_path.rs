@@ -261,3 +261,55 @@ fn an_empty_wildcard_is_still_a_wildcard() {
         assert_eq!(m.response_code, want, "{name}");
     }
 }
+
+#[test]
+fn images_on_first_use_stop_at_the_budget() {
+    // No images at load and a budget of four: the first four RRsets asked for get an image,
+    // every later one is answered by the full path, and every answer stays the same.
+    let zones: Vec<(&str, std::path::PathBuf)> =
+        ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect();
+    let mut text = String::from("zones:\n");
+    for (name, path) in &zones {
+        text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
+    }
+    text.push_str("defaults:\n  answers: 64\n");
+    let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
+    let limits = rrdns::dns::ImageLimits { eager: 0, lazy: 4 };
+    let e = Engine::with_image_limits(ZoneSet::build(&cfg, None).expect("zones"), limits);
+    let images = |e: &Engine| -> usize {
+        e.zones()
+            .zones()
+            .iter()
+            .map(|z| {
+                z.nodes
+                    .iter()
+                    .flat_map(|(_, n)| n.rrsets.iter())
+                    .filter(|s| s.image.get().is_some())
+                    .count()
+            })
+            .sum()
+    };
+    assert_eq!(images(&e), 0, "nothing encoded at load");
+    let mail = request("mail.example.test.", RecordType::A, None);
+    assert!(
+        e.handle_fast(&mail, Transport::Udp).is_some(),
+        "first use encodes"
+    );
+    let (fast, total) = compare(&e);
+    assert!(total > 2000);
+    let per_zone = ZONES.len() * 4;
+    assert!(images(&e) <= per_zone, "{} images", images(&e));
+    assert!(images(&e) >= 4, "the budget was used");
+    // NODATA and NXDOMAIN need no image, and the four encoded RRsets stay fast.
+    assert!(fast > 0, "fast path answered {fast} of {total}");
+    assert!(
+        e.handle_fast(&mail, Transport::Udp).is_some(),
+        "kept its image"
+    );
+    let www = request("www.example.test.", RecordType::AAAA, None);
+    let full = e.handle_full(&www, Transport::Udp, PEER).unwrap();
+    assert_eq!(
+        view(&e.handle(&www, Transport::Udp, PEER).unwrap()),
+        view(&full)
+    );
+}

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::fast::ImageLimits;
 use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
@@ -41,6 +42,7 @@ pub struct Engine {
     update: Mutex<()>,
     notify: OnceLock<NotifyHandler>,
     pub counters: ServerCounters,
+    pub(super) image_limits: ImageLimits,
 }
 
 /// The zones and health as they are now, loaded once for a batch of queries: a load per
@@ -55,6 +57,11 @@ pub type NotifyHandler = Box<dyn Fn(&Message, &[u8], IpAddr) -> Vec<u8> + Send +
 
 impl Engine {
     pub fn new(zones: ZoneSet) -> Engine {
+        Engine::with_image_limits(zones, ImageLimits::default())
+    }
+
+    /// An engine that encodes wire images within `limits` (see [`ImageLimits`]).
+    pub fn with_image_limits(zones: ZoneSet, limits: ImageLimits) -> Engine {
         let engine = Engine {
             zones: ArcSwap::from_pointee(ZoneSet::default()),
             health: ArcSwap::from_pointee(Snapshot::default()),
@@ -62,6 +69,7 @@ impl Engine {
             update: Mutex::new(()),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
+            image_limits: limits,
         };
         engine.prepare(&zones);
         engine.zones.store(Arc::new(zones));

@@ -4,8 +4,8 @@
 //! the plain shape ([`super::request`]) this path finds the node as the full path would
 //! (RFC 1034 §4.3.2) and then answers with:
 //! - the image of the RRset asked for ([`crate::zone::image`]), built by the full path
-//!   itself (at load for zones up to [`EAGER_IMAGES`] records, else on first use), so both
-//!   paths give the same answer;
+//!   itself (at load for small zones, else on first use: [`ImageLimits`]), so both paths
+//!   give the same answer;
 //! - at a delegation point or below it, the image of the cut's NS RRset: a referral;
 //! - NODATA or NXDOMAIN (RFC 2308 §2), written directly: header, question, the zone's SOA.
 //!
@@ -40,18 +40,33 @@ fn plain_type(t: u16) -> bool {
     !matches!(t, 0 | 41 | 43 | 128..=255)
 }
 
-/// Zones of at most this many records get every wire image at load; larger ones build
-/// them on first use, so that a million-record zone neither doubles its load time nor
-/// holds images of names nobody asks for.
-const EAGER_IMAGES: usize = 100_000;
+/// When wire images are encoded. Zones of at most `eager` records get every image at
+/// load; larger ones build them on first use, so that a million-record zone neither
+/// doubles its load time nor holds images of names nobody asks for, and at most `lazy`
+/// of them per zone (about 100 bytes each): a client walking every name of a huge zone
+/// cannot grow the server by an image per name. Names past that take the full path.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLimits {
+    pub eager: usize,
+    pub lazy: usize,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        ImageLimits {
+            eager: 100_000,
+            lazy: 100_000,
+        }
+    }
+}
 
 impl Engine {
     /// Encodes the wire images of every RRset the fast path can answer from, for zones up
-    /// to [`EAGER_IMAGES`] records, before the zones are swapped in: the first queries then
-    /// cost what later ones do.
+    /// to [`ImageLimits::eager`] records, before the zones are swapped in: the first
+    /// queries then cost what later ones do.
     pub(super) fn prepare(&self, zones: &ZoneSet) {
         for zone in zones.zones() {
-            if zone.record_count > EAGER_IMAGES {
+            if zone.record_count > self.image_limits.eager {
                 continue;
             }
             for (owner, node) in zone.nodes.iter() {
@@ -184,10 +199,15 @@ impl Answer<'_> {
 
     /// Writes the image of `set` (encoded now if this is its first use).
     fn image(&self, owner: Owner, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
-        let image: &Image = set
-            .image
-            .get_or_init(|| self.engine.image(self.zone, &owner.to_name(), set.rtype))
-            .as_deref()?;
+        let image = match set.image.get() {
+            Some(image) => image,
+            // Encoded on first use, while the zone's budget lasts (see `ImageLimits`).
+            None if self.zone.lazy_images.take(self.engine.image_limits.lazy) => set
+                .image
+                .get_or_init(|| self.engine.image(self.zone, &owner.to_name(), set.rtype)),
+            None => return None,
+        };
+        let image: &Image = image.as_deref()?;
         if image.len(self.p.question.len()) > self.room {
             return None; // the full path truncates
         }

@@ -11,3 +11,4 @@ pub mod tcp;
 pub mod udp;
 
 pub use engine::{Engine, Transport};
+pub use fast::ImageLimits;

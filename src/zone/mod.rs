@@ -123,6 +123,33 @@ pub struct Zone {
     /// The negative-answer SOA record after its owner name: TYPE, CLASS, TTL (RFC 2308
     /// §3), RDLENGTH and uncompressed RDATA, for answers written without an image.
     pub negative_soa: Box<[u8]>,
+    /// Wire images encoded on first use so far ([`image`]); bounded per zone.
+    pub lazy_images: LazyImages,
+}
+
+/// How many wire images a zone has encoded on first use. A client asking for every name
+/// of a huge zone would otherwise grow the server by an image per name; past the limit
+/// the full path answers names without one. A copy of a zone starts at zero, as its
+/// RRsets start without images.
+#[derive(Debug, Default)]
+pub struct LazyImages(std::sync::atomic::AtomicUsize);
+
+impl LazyImages {
+    /// Takes one image from a budget of `limit`; false once it is spent.
+    pub fn take(&self, limit: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .is_ok()
+    }
+}
+
+impl Clone for LazyImages {
+    fn clone(&self) -> Self {
+        LazyImages::default()
+    }
 }
 
 impl Zone {
@@ -435,6 +462,7 @@ impl Builder {
             warnings: self.warnings,
             counters: Arc::default(),
             history: Arc::default(),
+            lazy_images: LazyImages::default(),
         })
     }
 }
