@@ -76,6 +76,12 @@ pub trait HealthView {
     /// True when the address may be served: not drained, and healthy under `check` (an
     /// address without a check is healthy).
     fn serving(&self, check: Option<&str>, addr: &IpAddr) -> bool;
+
+    /// True when every address is served (nothing down or drained anywhere): balancing
+    /// then skips the per-address question.
+    fn all_serving(&self) -> bool {
+        false
+    }
 }
 
 /// The view used when no health checks run: every address is up.
@@ -84,6 +90,9 @@ pub struct AllUp;
 
 impl HealthView for AllUp {
     fn serving(&self, _: Option<&str>, _: &IpAddr) -> bool {
+        true
+    }
+    fn all_serving(&self) -> bool {
         true
     }
 }
@@ -178,8 +187,12 @@ pub fn select_into(
     let check = plan.check.as_ref().map(|(c, _)| &**c);
     let n = plan.addrs.len();
     s.live.clear();
-    s.live
-        .extend((0..n).filter(|&i| health.serving(check, &plan.addrs[i])));
+    if health.all_serving() {
+        s.live.extend(0..n);
+    } else {
+        s.live
+            .extend((0..n).filter(|&i| health.serving(check, &plan.addrs[i])));
+    }
     let degraded = s.live.len() < n;
     let all_down = s.live.is_empty();
     if all_down {
@@ -209,10 +222,12 @@ fn duplicate(
     rng: &mut dyn Random,
     all: &mut Vec<usize>,
 ) {
-    all.extend(
-        live.iter()
-            .flat_map(|&i| std::iter::repeat_n(i, weights[i].max(1) as usize)),
-    );
+    for &i in live {
+        match weights[i] {
+            0 | 1 => all.push(i),
+            w => all.extend(std::iter::repeat_n(i, w as usize)),
+        }
+    }
     // Partial Fisher–Yates: only the first `cap` positions need to be random.
     let n = all.len();
     for k in 0..cap.min(n) {

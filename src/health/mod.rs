@@ -27,9 +27,13 @@ pub struct Snapshot {
 }
 
 impl HealthView for Snapshot {
+    fn all_serving(&self) -> bool {
+        self.drained.is_empty() && self.down.is_empty()
+    }
+
     fn serving(&self, check: Option<&str>, addr: &IpAddr) -> bool {
         // The common case (nothing down, nothing drained) costs no hashing.
-        if self.drained.is_empty() && self.down.is_empty() {
+        if self.all_serving() {
             return true;
         }
         if self.drained.contains(addr) {
@@ -52,7 +56,9 @@ mod tests {
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let mut s = Snapshot::default();
         assert!(s.serving(Some("web"), &a));
+        assert!(s.all_serving());
         s.down.insert(Arc::from("web"), [a].into());
+        assert!(!s.all_serving());
         assert!(!s.serving(Some("web"), &a));
         assert!(s.serving(Some("other"), &a), "down under one check only");
         assert!(s.serving(None, &a));

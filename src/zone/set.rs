@@ -15,6 +15,13 @@ use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
 use crate::xfr::{history, persist};
 
+/// Up to this many origins are searched as a list on the fast path ([`ZoneSet::find_wire`]).
+const FEW_ZONES: usize = 8;
+
+/// An origin in wire form (lowercased), its label count, and its zone (`None` while
+/// unavailable).
+type Origin = (Box<[u8]>, usize, Option<Arc<Zone>>);
+
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
 pub struct ZoneSet {
@@ -25,6 +32,9 @@ pub struct ZoneSet {
     /// The same origins by wire name, for the fast path: a zone, or `None` while it is
     /// unavailable.
     by_wire: WireMap<Option<Arc<Zone>>>,
+    /// With few origins, the same as a list, deepest first: comparing a question's suffix
+    /// with each costs less than hashing it.
+    few: Option<Vec<Origin>>,
     /// The most labels of any origin above: a longer name starts its search there.
     deepest: usize,
 }
@@ -78,10 +88,22 @@ impl ZoneSet {
         for (name, zone) in &zones {
             by_wire.insert(name, Some(zone.clone()));
         }
+        let few = (zones.len() + unavailable.len() <= FEW_ZONES).then(|| {
+            let mut list: Vec<_> = (unavailable.iter().map(|n| (n, None)))
+                .chain(zones.iter().map(|(n, z)| (n, Some(z.clone()))))
+                .filter_map(|(n, z)| {
+                    Some((Box::from(Lowered::from_name(n)?.suffix(0).0), labels(n), z))
+                })
+                .collect();
+            // Deepest first (the longest origin wins); a zone before the same name unavailable.
+            list.sort_by_key(|(_, l, z)| (std::cmp::Reverse(*l), z.is_none()));
+            list
+        });
         ZoneSet {
             zones,
             unavailable,
             by_wire,
+            few,
             deepest,
         }
     }
@@ -202,6 +224,17 @@ impl ZoneSet {
     /// The zone for a name from the wire: the longest matching origin, `None` also when
     /// that zone is unavailable (the full path then answers SERVFAIL).
     pub fn find_wire(&self, name: &Lowered) -> Option<(&Arc<Zone>, usize)> {
+        if let Some(few) = &self.few {
+            for (origin, labels, zone) in few {
+                let Some(skip) = name.labels().checked_sub(*labels) else {
+                    continue;
+                };
+                if name.suffix(skip).0 == &origin[..] {
+                    return zone.as_ref().map(|z| (z, skip));
+                }
+            }
+            return None;
+        }
         for skip in name.labels().saturating_sub(self.deepest)..=name.labels() {
             if let Some(found) = self.by_wire.get(name.suffix(skip)) {
                 return found.as_ref().map(|z| (z, skip));
@@ -325,6 +358,64 @@ fn check_pools(cfg: &Config, used: &HashMap<Name, Vec<IpAddr>>, problems: &mut V
                     "pool {}: weight given for {ip}, which is not an address of {}",
                     p.name, p.name
                 )));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(origin: &str) -> Arc<Zone> {
+        let name = Name::from_ascii(origin).unwrap();
+        let text = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n";
+        Arc::new(Zone::from_text(&name, text, "t.zone").unwrap())
+    }
+
+    /// The fast path's search must pick the zone the full path picks, with few origins
+    /// (a list) and with many (the map).
+    #[test]
+    fn wire_search_agrees_with_name_search() {
+        for extra in [0, FEW_ZONES] {
+            let mut zones = NameMap::default();
+            for o in ["test.", "a.test.", "c.b.a.test.", "other."] {
+                zones.insert(Name::from_ascii(o).unwrap(), zone(o));
+            }
+            for i in 0..extra {
+                let o = format!("z{i}.example.");
+                zones.insert(Name::from_ascii(&o).unwrap(), zone(&o));
+            }
+            let mut unavailable = NameSet::default();
+            unavailable.insert(Name::from_ascii("gone.a.test.").unwrap());
+            let set = ZoneSet::new(zones, unavailable);
+            assert_eq!(set.few.is_some(), extra == 0);
+            for q in [
+                "test.",
+                "x.test.",
+                "a.test.",
+                "WWW.A.test.",
+                "b.a.test.",
+                "c.b.a.test.",
+                "d.c.b.a.test.",
+                "gone.a.test.",
+                "x.gone.a.test.",
+                "other.",
+                "nope.",
+                ".",
+                "z3.example.",
+                "x.z1.example.",
+            ] {
+                let name = Name::from_ascii(q).unwrap();
+                let wire = Lowered::from_name(&name).unwrap();
+                let by_wire = set
+                    .find_wire(&wire)
+                    .map(|(z, skip)| (z.origin.clone(), skip));
+                let by_name = set.find(&name).map(|z| {
+                    let skip = labels(&name) - labels(&z.origin);
+                    (z.origin.clone(), skip)
+                });
+                assert_eq!(by_wire, by_name, "{q} with {extra} more zones");
             }
         }
     }
