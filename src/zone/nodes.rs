@@ -383,6 +383,13 @@ mod tests {
     }
 
     #[test]
+    fn entries_and_rrsets_stay_small() {
+        // The per-name budget the module docs and the README count on.
+        assert_eq!(std::mem::size_of::<Entry>(), 12);
+        assert!(std::mem::size_of::<RRset>() <= 56);
+    }
+
+    #[test]
     fn adds_ancestors_and_marks_cuts() {
         let mut n = Nodes::new(&name("example.test."));
         for s in [
