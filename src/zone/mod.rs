@@ -320,9 +320,10 @@ impl Builder {
             self.cuts.insert(Box::from(wire.suffix(0).0));
         }
         // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
-        let (mut found, mut last, mut has_cname) = (None, None, false);
+        let (mut found, mut last, mut has_cname, mut sets) = (None, None, false, 0);
         for i in self.chain(node) {
             last = Some(i);
+            sets += 1;
             has_cname |= self.sets[i].rtype == RecordType::CNAME;
             if self.sets[i].rtype == t {
                 found = Some(i);
@@ -339,6 +340,11 @@ impl Builder {
         };
         if let Some(what) = conflict {
             let msg = format!("{what} {name}");
+            return self.problem(&file, line, msg);
+        }
+        if found.is_none() && sets >= usize::from(u16::MAX) {
+            // A node keeps its RRset count in 16 bits (`nodes::Entry`).
+            let msg = format!("more than {} record types at {name}", u16::MAX);
             return self.problem(&file, line, msg);
         }
         self.count += 1;
