@@ -19,19 +19,26 @@ use std::net::IpAddr;
 const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 fn engine(extra: &str) -> Engine {
-    let zones: Vec<(&str, std::path::PathBuf)> =
-        ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect();
-    engine_for(&zones, extra)
+    engine_for(&corpus_zones(), extra)
+}
+
+/// The differential corpus's zones and their files.
+fn corpus_zones() -> Vec<(&'static str, std::path::PathBuf)> {
+    ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect()
 }
 
 fn engine_for(zones: &[(&str, std::path::PathBuf)], extra: &str) -> Engine {
+    Engine::new(zone_set(zones, extra))
+}
+
+fn zone_set(zones: &[(&str, std::path::PathBuf)], extra: &str) -> ZoneSet {
     let mut text = String::from("zones:\n");
     for (name, path) in zones {
         text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
     }
     text.push_str(extra);
     let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
-    Engine::new(ZoneSet::build(&cfg, None).expect("zones"))
+    ZoneSet::build(&cfg, None).expect("zones")
 }
 
 fn request(name: &str, t: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
@@ -266,16 +273,9 @@ fn an_empty_wildcard_is_still_a_wildcard() {
 fn images_on_first_use_stop_at_the_budget() {
     // No images at load and a budget of four: the first four RRsets asked for get an image,
     // every later one is answered by the full path, and every answer stays the same.
-    let zones: Vec<(&str, std::path::PathBuf)> =
-        ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect();
-    let mut text = String::from("zones:\n");
-    for (name, path) in &zones {
-        text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
-    }
-    text.push_str("defaults:\n  answers: 64\n");
-    let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
     let limits = rrdns::dns::ImageLimits { eager: 0, lazy: 4 };
-    let e = Engine::with_image_limits(ZoneSet::build(&cfg, None).expect("zones"), limits);
+    let set = zone_set(&corpus_zones(), "defaults:\n  answers: 64\n");
+    let e = Engine::with_image_limits(set, limits);
     let images = |e: &Engine| -> usize {
         e.zones()
             .zones()

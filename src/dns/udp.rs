@@ -43,7 +43,7 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
 /// Ignores path MTU information on answers, as NSD and Knot do: an ICMP "fragmentation
 /// needed" can be forged to make a server fragment its answers, which opens them to
 /// fragment-injection attacks on resolvers (RFC 9715 §1). Answers fit 1232 bytes (DNS
-/// Flag Day 2020), below any interface MTU here, so they go out whole. It also spares a
+/// Flag Day 2020), below the MTU of common links, so they go out whole. It also spares a
 /// route MTU lookup per datagram. Best effort: an old kernel without `*_PMTUDISC_OMIT`
 /// keeps its default.
 fn ignore_path_mtu(s: &Socket, v6: bool) {

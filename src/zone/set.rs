@@ -18,9 +18,25 @@ use crate::xfr::{history, persist};
 /// Up to this many origins are searched as a list on the fast path ([`ZoneSet::find_wire`]).
 const FEW_ZONES: usize = 8;
 
-/// An origin in wire form (lowercased), its label count, and its zone (`None` while
+/// The origins as the fast path searches them, each with its zone (`None` while it is
 /// unavailable).
+#[derive(Debug)]
+enum Origins {
+    /// A few, deepest first: comparing a question's suffix with each costs less than
+    /// hashing it.
+    Few(Vec<Origin>),
+    /// More, by wire name; searched from the deepest possible suffix up.
+    Many(WireMap<Option<Arc<Zone>>>),
+}
+
+/// An origin in wire form (lowercased), its label count, and its zone.
 type Origin = (Box<[u8]>, usize, Option<Arc<Zone>>);
+
+impl Default for Origins {
+    fn default() -> Self {
+        Origins::Few(Vec::new())
+    }
+}
 
 /// Every zone served, keyed by origin. Lookup picks the longest matching origin.
 #[derive(Debug, Default)]
@@ -29,12 +45,8 @@ pub struct ZoneSet {
     /// Secondary zones configured but without data (never transferred, or expired):
     /// names under them get SERVFAIL, not an answer from a parent zone.
     unavailable: NameSet,
-    /// The same origins by wire name, for the fast path: a zone, or `None` while it is
-    /// unavailable.
-    by_wire: WireMap<Option<Arc<Zone>>>,
-    /// With few origins, the same as a list, deepest first: comparing a question's suffix
-    /// with each costs less than hashing it.
-    few: Option<Vec<Origin>>,
+    /// The same origins for the fast path ([`ZoneSet::find_wire`]).
+    origins: Origins,
     /// The most labels of any origin above: a longer name starts its search there.
     deepest: usize,
 }
@@ -81,29 +93,28 @@ impl ZoneSet {
             .map(labels)
             .max()
             .unwrap_or(0);
-        let mut by_wire = WireMap::default();
-        for name in &unavailable {
-            by_wire.insert(name, None);
-        }
-        for (name, zone) in &zones {
-            by_wire.insert(name, Some(zone.clone()));
-        }
-        let few = (zones.len() + unavailable.len() <= FEW_ZONES).then(|| {
-            let mut list: Vec<_> = (unavailable.iter().map(|n| (n, None)))
-                .chain(zones.iter().map(|(n, z)| (n, Some(z.clone()))))
+        // A zone comes after the same name unavailable: a zone wins (there is only one
+        // of the two, except while a transfer replaces the other).
+        let all = (unavailable.iter().map(|n| (n, None)))
+            .chain(zones.iter().map(|(n, z)| (n, Some(z.clone()))));
+        let origins = if zones.len() + unavailable.len() <= FEW_ZONES {
+            let mut list: Vec<_> = all
                 .filter_map(|(n, z)| {
                     Some((Box::from(Lowered::from_name(n)?.suffix(0).0), labels(n), z))
                 })
                 .collect();
-            // Deepest first (the longest origin wins); a zone before the same name unavailable.
+            // Deepest first: the longest origin wins.
             list.sort_by_key(|(_, l, z)| (std::cmp::Reverse(*l), z.is_none()));
-            list
-        });
+            Origins::Few(list)
+        } else {
+            let mut map = WireMap::default();
+            all.for_each(|(n, z)| map.insert(n, z));
+            Origins::Many(map)
+        };
         ZoneSet {
             zones,
             unavailable,
-            by_wire,
-            few,
+            origins,
             deepest,
         }
     }
@@ -224,20 +235,23 @@ impl ZoneSet {
     /// The zone for a name from the wire: the longest matching origin, `None` also when
     /// that zone is unavailable (the full path then answers SERVFAIL).
     pub fn find_wire(&self, name: &Lowered) -> Option<(&Arc<Zone>, usize)> {
-        if let Some(few) = &self.few {
-            for (origin, labels, zone) in few {
-                let Some(skip) = name.labels().checked_sub(*labels) else {
-                    continue;
-                };
-                if name.suffix(skip).0 == &origin[..] {
-                    return zone.as_ref().map(|z| (z, skip));
+        match &self.origins {
+            Origins::Few(list) => {
+                for (origin, labels, zone) in list {
+                    let Some(skip) = name.labels().checked_sub(*labels) else {
+                        continue;
+                    };
+                    if name.suffix(skip).0 == &origin[..] {
+                        return zone.as_ref().map(|z| (z, skip));
+                    }
                 }
             }
-            return None;
-        }
-        for skip in name.labels().saturating_sub(self.deepest)..=name.labels() {
-            if let Some(found) = self.by_wire.get(name.suffix(skip)) {
-                return found.as_ref().map(|z| (z, skip));
+            Origins::Many(map) => {
+                for skip in name.labels().saturating_sub(self.deepest)..=name.labels() {
+                    if let Some(found) = map.get(name.suffix(skip)) {
+                        return found.as_ref().map(|z| (z, skip));
+                    }
+                }
             }
         }
         None
@@ -389,7 +403,7 @@ mod tests {
             let mut unavailable = NameSet::default();
             unavailable.insert(Name::from_ascii("gone.a.test.").unwrap());
             let set = ZoneSet::new(zones, unavailable);
-            assert_eq!(set.few.is_some(), extra == 0);
+            assert_eq!(matches!(set.origins, Origins::Few(_)), extra == 0);
             for q in [
                 "test.",
                 "x.test.",
