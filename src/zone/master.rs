@@ -377,26 +377,28 @@ fn format_modifier(spec: &str, i: u64) -> Result<String, String> {
     })
 }
 
-/// BIND's nibble format for reverse zones: hex digits, least significant first, joined
-/// by dots; `width` counts the output characters (dots included), padded with zeros.
-fn nibbles(v: u64, width: usize, upper: bool) -> String {
-    let hex = if upper {
-        format!("{v:X}")
+/// BIND's nibble format for reverse zones, as its `nibbles()` writes it: hex digits,
+/// least significant first, each followed by a dot while `width` (which counts dots too)
+/// has room left or digits remain. Never cut short, so an even width ends in a dot.
+fn nibbles(mut v: u64, mut width: usize, upper: bool) -> String {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
     } else {
-        format!("{v:x}")
+        b"0123456789abcdef"
     };
-    let digits: Vec<char> = hex.chars().rev().collect();
-    let needed = width.div_ceil(2).max(digits.len());
-    let mut out: Vec<String> = (0..needed)
-        .map(|i| digits.get(i).copied().unwrap_or('0').to_string())
-        .collect();
-    let mut text = out.join(".");
-    if width > 0 && text.len() > width {
-        out.truncate(width.div_ceil(2));
-        text = out.join(".");
-        text.truncate(width);
+    let mut out = String::new();
+    loop {
+        out.push(char::from(digits[(v & 0xf) as usize]));
+        v >>= 4;
+        width = width.saturating_sub(1);
+        if width > 0 || v != 0 {
+            out.push('.');
+            width = width.saturating_sub(1);
+        }
+        if v == 0 && width == 0 {
+            return out;
+        }
     }
-    text
 }
 
 #[cfg(test)]
@@ -450,10 +452,14 @@ mod tests {
 
     #[test]
     fn generate_nibbles_for_reverse_zones() {
-        // BIND: ${0,4,n} of 0x1a is "a.1." without the trailing dot: "a.1.0"/"a.1" by width.
+        // Checked against named-checkzone by tests/bind_parse.rs.
         assert_eq!(nibbles(0x1a, 0, false), "a.1");
         assert_eq!(nibbles(0x1a, 7, false), "a.1.0.0");
         assert_eq!(nibbles(0xab, 3, true), "B.A");
+        // As BIND: an even width ends in a dot, and a value wider than `width` is whole.
+        assert_eq!(nibbles(0x11, 4, false), "1.1.");
+        assert_eq!(nibbles(0x123, 3, false), "3.2.1");
+        assert_eq!(nibbles(0, 0, false), "0");
         let (rs, ps) = read("$TTL 60\n$GENERATE 10-11 ${0,3,n} PTR h$\n");
         assert!(ps.is_empty(), "{ps:?}");
         assert_eq!(rs[0].record.name.to_ascii(), "a.0.example.test.");

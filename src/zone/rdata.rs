@@ -47,12 +47,65 @@ pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
     if text == "@" {
         return Ok(origin.clone());
     }
-    let name = Name::from_ascii(text).map_err(|e| format!("bad name '{text}': {e}"))?;
-    if name.is_fqdn() {
-        return Ok(name);
+    let bad = |e: String| format!("bad name '{text}': {e}");
+    let (labels, absolute) = presentation_labels(text).map_err(bad)?;
+    let ours = labels.iter().map(Vec::as_slice);
+    let name = if absolute {
+        Name::from_labels(ours)
+    } else {
+        Name::from_labels(ours.chain(origin.iter()))
+    };
+    name.map_err(|e| bad(e.to_string()))
+}
+
+/// The labels of a name in presentation format (RFC 1035 §5.1), and whether it ends in
+/// a dot. A label may hold any octet, written as itself or escaped as `\X` or `\DDD`;
+/// only an unescaped `.` ends one. BIND reads names such as RFC 2317's `0/26` this way,
+/// where hickory's parser allows only letters, digits, `-` and `_`.
+fn presentation_labels(text: &str) -> Result<(Vec<Vec<u8>>, bool), String> {
+    if text == "." {
+        return Ok((Vec::new(), true));
     }
-    name.append_domain(origin)
-        .map_err(|e| format!("bad name '{text}': {e}"))
+    let bytes = text.as_bytes();
+    let (mut labels, mut label) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    let mut absolute = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                let digits = bytes
+                    .get(i + 1..i + 4)
+                    .filter(|d| d.iter().all(u8::is_ascii_digit));
+                if let Some(d) = digits {
+                    let v = d.iter().fold(0u32, |v, c| v * 10 + u32::from(c - b'0'));
+                    label.push(u8::try_from(v).map_err(|_| format!("escape \\{v} is over 255"))?);
+                    i += 4;
+                } else {
+                    let c = *bytes.get(i + 1).ok_or("a trailing backslash")?;
+                    label.push(c);
+                    i += 2;
+                }
+            }
+            b'.' => {
+                if label.is_empty() {
+                    return Err("empty label".into());
+                }
+                labels.push(std::mem::take(&mut label));
+                absolute = i + 1 == bytes.len();
+                i += 1;
+            }
+            c => {
+                label.push(c);
+                i += 1;
+            }
+        }
+    }
+    if !label.is_empty() {
+        labels.push(label);
+    } else if !absolute {
+        return Err("empty name".into());
+    }
+    Ok((labels, absolute))
 }
 
 /// Parses the RDATA tokens of one record of type `t`.
@@ -73,6 +126,18 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     }
     if let Some(rdata) = address(t, tokens) {
         return rdata;
+    }
+    // A lone name is built here: hickory's text parser would refuse names that BIND
+    // takes, such as RFC 2317's `CNAME 1.0/26.2.0.192.in-addr.arpa.`.
+    if let (RecordType::NS | RecordType::CNAME | RecordType::PTR, [tok]) = (t, tokens)
+        && !tok.quoted
+    {
+        let name = absolute_name(&tok.text, origin)?;
+        return Ok(match t {
+            RecordType::NS => RData::NS(hickory_proto::rr::rdata::NS(name)),
+            RecordType::CNAME => RData::CNAME(hickory_proto::rr::rdata::CNAME(name)),
+            _ => RData::PTR(hickory_proto::rr::rdata::PTR(name)),
+        });
     }
     let names = name_fields(t);
     let mut parts = Vec::with_capacity(tokens.len());
@@ -195,6 +260,28 @@ mod tests {
         assert_eq!(r.to_string(), "10 mail.example.test.");
         let r = parse_rdata(RecordType::CNAME, &toks("@"), &origin()).unwrap();
         assert_eq!(r.to_string(), "example.test.");
+    }
+
+    #[test]
+    fn names_take_any_octet_as_bind_does() {
+        let o = origin();
+        let n = |t: &str| absolute_name(t, &o);
+        // RFC 2317 classless delegation names, and escapes (RFC 1035 §5.1).
+        assert_eq!(n("0/26").unwrap().to_ascii(), "0\\/26.example.test.");
+        let spaced = n("a\\032b.x.").unwrap();
+        assert_eq!(spaced.iter().next(), Some(&b"a b"[..]));
+        assert_eq!(spaced.iter().count(), 2, "absolute: no origin added");
+        assert_eq!(n("x\\.y").unwrap().iter().next(), Some(&b"x.y"[..]));
+        assert_eq!(n("lit$1").unwrap().iter().next(), Some(&b"lit$1"[..]));
+        assert_eq!(n("Mixed.Case.").unwrap().to_ascii(), "Mixed.Case.");
+        assert!(n(".").unwrap().is_root());
+        for bad in ["a..b", ".a", "\\300x", "x\\", &"y".repeat(64)] {
+            assert!(n(bad).is_err(), "{bad}");
+        }
+        let r = parse_rdata(RecordType::CNAME, &toks("1.0/26.2.0.192.in-addr.arpa."), &o).unwrap();
+        assert_eq!(r.to_string(), "1.0\\/26.2.0.192.in-addr.arpa.");
+        let r = parse_rdata(RecordType::PTR, &toks("host"), &o).unwrap();
+        assert_eq!(r.to_string(), "host.example.test.");
     }
 
     #[test]
