@@ -80,4 +80,15 @@ fn zones_load_as_bind_loads_them() {
             "{file}: records BIND has and rrdns lacks: {missing:#?}\nrecords rrdns has and BIND lacks: {extra:#?}"
         );
     }
+    // Names with a slash are answered too: the CNAME, and a referral below the child.
+    let cname = server.dig(&["+short", "2.rev.generate.test.", "CNAME"]);
+    assert_eq!(cname.trim(), "2.0/26.rev.generate.test.");
+    let below = server.dig(&["+norec", "9.0/26.rev.generate.test.", "PTR"]);
+    assert!(below.contains("status: NOERROR"), "{below}");
+    assert!(
+        records(&below)
+            .iter()
+            .any(|l| l.starts_with("0/26.rev.generate.test. 300 IN NS")),
+        "{below}"
+    );
 }
