@@ -92,3 +92,19 @@ fn zones_load_as_bind_loads_them() {
         "{below}"
     );
 }
+
+#[test]
+fn a_classless_reverse_zone_is_served() {
+    // RFC 2317 §4: the child zone of a /26 is named with a slash, in the configuration too.
+    let zone = "$TTL 300\n@ SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60\n\
+                @ NS ns1.example.test.\n1 PTR host1.example.test.\n2 PTR host2.example.test.\n";
+    let origin = "0/26.2.0.192.in-addr.arpa.";
+    let config = config_for(&[(origin, "rev.zone")], "");
+    let server = Server::start(&config, &[("rev.zone", zone)]);
+    let ptr = server.dig(&["+short", "2.0/26.2.0.192.in-addr.arpa.", "PTR"]);
+    assert_eq!(ptr.trim(), "host2.example.test.");
+    let aa = server.dig(&["+norec", "1.0/26.2.0.192.in-addr.arpa.", "PTR"]);
+    assert!(aa.contains(" aa"), "authoritative: {aa}");
+    let nx = server.dig(&["+norec", "3.0/26.2.0.192.in-addr.arpa.", "PTR"]);
+    assert!(nx.contains("status: NXDOMAIN"), "{nx}");
+}

@@ -178,13 +178,10 @@ impl Validator {
     }
 
     fn name(&mut self, line: usize, s: &str) -> Option<Name> {
-        match Name::from_ascii(s) {
-            Ok(mut n) => {
-                n.set_fqdn(true);
-                Some(n)
-            }
+        match crate::zone::rdata::config_name(s) {
+            Ok(n) => Some(n),
             Err(e) => {
-                self.err(line, format!("'{s}' is not a domain name: {e}"));
+                self.err(line, e); // "bad name 'x..y': empty label"
                 None
             }
         }

@@ -58,6 +58,15 @@ pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
     name.map_err(|e| bad(e.to_string()))
 }
 
+/// A name from a configuration file, always taken as absolute (`example.test` is
+/// `example.test.`), read as zone files read names.
+pub fn config_name(text: &str) -> Result<Name, String> {
+    if text == "@" {
+        return Err("'@' means a zone's origin only inside a zone file".into());
+    }
+    absolute_name(text, &Name::root())
+}
+
 /// The labels of a name in presentation format (RFC 1035 §5.1), and whether it ends in
 /// a dot. A label may hold any octet, written as itself or escaped as `\X` or `\DDD`;
 /// only an unescaped `.` ends one. BIND reads names such as RFC 2317's `0/26` this way,
@@ -280,6 +289,11 @@ mod tests {
         }
         let r = parse_rdata(RecordType::CNAME, &toks("1.0/26.2.0.192.in-addr.arpa."), &o).unwrap();
         assert_eq!(r.to_string(), "1.0\\/26.2.0.192.in-addr.arpa.");
+        assert_eq!(
+            config_name("0/26.2.0.192.in-addr.arpa").unwrap().to_ascii(),
+            "0\\/26.2.0.192.in-addr.arpa."
+        );
+        assert!(config_name("@").is_err());
         let r = parse_rdata(RecordType::PTR, &toks("host"), &o).unwrap();
         assert_eq!(r.to_string(), "host.example.test.");
     }
