@@ -136,17 +136,8 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     if let Some(rdata) = address(t, tokens) {
         return rdata;
     }
-    // A lone name is built here: hickory's text parser would refuse names that BIND
-    // takes, such as RFC 2317's `CNAME 1.0/26.2.0.192.in-addr.arpa.`.
-    if let (RecordType::NS | RecordType::CNAME | RecordType::PTR, [tok]) = (t, tokens)
-        && !tok.quoted
-    {
-        let name = absolute_name(&tok.text, origin)?;
-        return Ok(match t {
-            RecordType::NS => RData::NS(hickory_proto::rr::rdata::NS(name)),
-            RecordType::CNAME => RData::CNAME(hickory_proto::rr::rdata::CNAME(name)),
-            _ => RData::PTR(hickory_proto::rr::rdata::PTR(name)),
-        });
+    if let Some(rdata) = with_names(t, tokens, origin) {
+        return rdata;
     }
     let names = name_fields(t);
     let mut parts = Vec::with_capacity(tokens.len());
@@ -161,6 +152,40 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     let rdata = RData::try_from_str(t, &text).map_err(|e| format!("bad {t} data '{text}': {e}"))?;
     check_consumed(t, tokens)?;
     Ok(rdata)
+}
+
+/// Records whose names are built here rather than by hickory's text parser, which refuses
+/// names BIND takes, such as RFC 2317's `CNAME 1.0/26.2.0.192.in-addr.arpa.`: NS, CNAME,
+/// PTR, MX and SRV. Other shapes go to hickory.
+fn with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Option<Result<RData, String>> {
+    use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR, SRV};
+    if tokens.iter().any(|tok| tok.quoted) {
+        return None;
+    }
+    let name = |tok: &Token| absolute_name(&tok.text, origin);
+    let number = |tok: &Token, what: &str| {
+        tok.text
+            .parse::<u16>()
+            .map_err(|_| format!("bad {t} {what} '{}'", tok.text))
+    };
+    Some(match (t, tokens) {
+        (RecordType::NS, [n]) => name(n).map(|n| RData::NS(NS(n))),
+        (RecordType::CNAME, [n]) => name(n).map(|n| RData::CNAME(CNAME(n))),
+        (RecordType::PTR, [n]) => name(n).map(|n| RData::PTR(PTR(n))),
+        (RecordType::MX, [pref, n]) => {
+            (|| Ok(RData::MX(MX::new(number(pref, "preference")?, name(n)?))))()
+        }
+        (RecordType::SRV, [prio, weight, port, n]) => (|| {
+            let (prio, weight) = (number(prio, "priority")?, number(weight, "weight")?);
+            Ok(RData::SRV(SRV::new(
+                prio,
+                weight,
+                number(port, "port")?,
+                name(n)?,
+            )))
+        })(),
+        _ => return None,
+    })
 }
 
 /// Addresses, most of a large zone, are parsed directly rather than through hickory's
@@ -294,6 +319,12 @@ mod tests {
             "0\\/26.2.0.192.in-addr.arpa."
         );
         assert!(config_name("@").is_err());
+        let r = parse_rdata(RecordType::MX, &toks("10 0/26"), &o).unwrap();
+        assert_eq!(r.to_string(), "10 0\\/26.example.test.");
+        let r = parse_rdata(RecordType::SRV, &toks("1 2 80 x/y."), &o).unwrap();
+        assert_eq!(r.to_string(), "1 2 80 x\\/y.");
+        assert!(parse_rdata(RecordType::MX, &toks("ten mail"), &o).is_err());
+        assert!(parse_rdata(RecordType::SRV, &toks("1 2 70000 mail"), &o).is_err());
         let r = parse_rdata(RecordType::PTR, &toks("host"), &o).unwrap();
         assert_eq!(r.to_string(), "host.example.test.");
     }
