@@ -158,33 +158,41 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
 /// names BIND takes, such as RFC 2317's `CNAME 1.0/26.2.0.192.in-addr.arpa.`: NS, CNAME,
 /// PTR, MX and SRV. Other shapes go to hickory.
 fn with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Option<Result<RData, String>> {
-    use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR, SRV};
-    if tokens.iter().any(|tok| tok.quoted) {
+    if tokens.iter().any(|tok| tok.quoted)
+        || !matches!(
+            (t, tokens.len()),
+            (RecordType::NS | RecordType::CNAME | RecordType::PTR, 1)
+                | (RecordType::MX, 2)
+                | (RecordType::SRV, 4)
+        )
+    {
         return None;
     }
-    let name = |tok: &Token| absolute_name(&tok.text, origin);
-    let number = |tok: &Token, what: &str| {
-        tok.text
-            .parse::<u16>()
-            .map_err(|_| format!("bad {t} {what} '{}'", tok.text))
+    Some(build_with_names(t, tokens, origin))
+}
+
+fn build_with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RData, String> {
+    use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR, SRV};
+    let name = |i: usize| absolute_name(&tokens[i].text, origin);
+    let number = |i: usize, what: &str| {
+        let text = &tokens[i].text;
+        text.parse::<u16>()
+            .map_err(|_| format!("bad {t} {what} '{text}'"))
     };
-    Some(match (t, tokens) {
-        (RecordType::NS, [n]) => name(n).map(|n| RData::NS(NS(n))),
-        (RecordType::CNAME, [n]) => name(n).map(|n| RData::CNAME(CNAME(n))),
-        (RecordType::PTR, [n]) => name(n).map(|n| RData::PTR(PTR(n))),
-        (RecordType::MX, [pref, n]) => {
-            (|| Ok(RData::MX(MX::new(number(pref, "preference")?, name(n)?))))()
+    Ok(match t {
+        RecordType::NS => RData::NS(NS(name(0)?)),
+        RecordType::CNAME => RData::CNAME(CNAME(name(0)?)),
+        RecordType::PTR => RData::PTR(PTR(name(0)?)),
+        RecordType::MX => RData::MX(MX::new(number(0, "preference")?, name(1)?)),
+        // SRV: the only shape `with_names` lets through besides the ones above.
+        _ => {
+            let (prio, weight, port) = (
+                number(0, "priority")?,
+                number(1, "weight")?,
+                number(2, "port")?,
+            );
+            RData::SRV(SRV::new(prio, weight, port, name(3)?))
         }
-        (RecordType::SRV, [prio, weight, port, n]) => (|| {
-            let (prio, weight) = (number(prio, "priority")?, number(weight, "weight")?);
-            Ok(RData::SRV(SRV::new(
-                prio,
-                weight,
-                number(port, "port")?,
-                name(n)?,
-            )))
-        })(),
-        _ => return None,
     })
 }
 
