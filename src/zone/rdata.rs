@@ -317,7 +317,8 @@ mod tests {
         assert_eq!(n("lit$1").unwrap().iter().next(), Some(&b"lit$1"[..]));
         assert_eq!(n("Mixed.Case.").unwrap().to_ascii(), "Mixed.Case.");
         assert!(n(".").unwrap().is_root());
-        for bad in ["a..b", ".a", "\\300x", "x\\", &"y".repeat(64)] {
+        let too_long = vec!["z".repeat(63); 4].join(".") + ".";
+        for bad in ["a..b", ".a", "\\300x", "x\\", &"y".repeat(64), &too_long] {
             assert!(n(bad).is_err(), "{bad}");
         }
         let r = parse_rdata(RecordType::CNAME, &toks("1.0/26.2.0.192.in-addr.arpa."), &o).unwrap();
