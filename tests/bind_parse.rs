@@ -54,21 +54,7 @@ fn bind_view(origin: &str, file: &str) -> BTreeSet<String> {
 #[test]
 fn zones_load_as_bind_loads_them() {
     let zones: Vec<(&str, &str)> = ZONES.iter().copied().chain([GENERATE]).collect();
-    let files: Vec<(String, String)> = zones
-        .iter()
-        .map(|(origin, file)| (format!("{origin}zone"), project_file(file)))
-        .collect();
-    let served: Vec<(&str, &str)> = zones
-        .iter()
-        .zip(&files)
-        .map(|((origin, _), (name, _))| (*origin, name.as_str()))
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(n, c)| (n.as_str(), c.as_str()))
-        .collect();
-    let config = config_for(&served, "transfer:\n  allow: [\"127.0.0.0/8\"]\n");
-    let server = Server::start(&config, &refs);
+    let server = serve_project_zones(&zones, "transfer:\n  allow: [\"127.0.0.0/8\"]\n");
     for (origin, file) in &zones {
         let ours = records(&server.dig(&["+nocmd", "+nostats", "AXFR", origin]));
         let bind = bind_view(origin, file);

@@ -68,20 +68,7 @@ fn start_nsd() -> Nsd {
 }
 
 fn start_rrdns() -> Server {
-    let files: Vec<(String, String)> = ZONES
-        .iter()
-        .map(|(_, f)| (f.rsplit('/').next().unwrap().to_string(), project_file(f)))
-        .collect();
-    let zones: Vec<(&str, &str)> = ZONES
-        .iter()
-        .zip(&files)
-        .map(|((n, _), (f, _))| (*n, f.as_str()))
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    Server::start(&config_for(&zones, "defaults:\n  answers: 64\n"), &refs)
+    serve_project_zones(&ZONES, "defaults:\n  answers: 64\n")
 }
 
 /// A record without its TTL, lowercased: sections are compared as sets of these.

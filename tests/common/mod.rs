@@ -253,6 +253,25 @@ pub fn config_for(zones: &[(&str, &str)], extra: &str) -> String {
     c
 }
 
+/// Starts rrdns serving project zone files, given as (origin, path in the project), each
+/// copied into the server's directory under its file name; `extra` ends the configuration.
+pub fn serve_project_zones(zones: &[(&str, &str)], extra: &str) -> Server {
+    let files: Vec<(String, String)> = zones
+        .iter()
+        .map(|(_, f)| (f.rsplit('/').next().unwrap().to_string(), project_file(f)))
+        .collect();
+    let served: Vec<(&str, &str)> = zones
+        .iter()
+        .zip(&files)
+        .map(|((origin, _), (name, _))| (*origin, name.as_str()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    Server::start(&config_for(&served, extra), &refs)
+}
+
 /// Reads a file of the project (zones, fixtures).
 pub fn project_file(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap()
