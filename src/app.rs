@@ -311,8 +311,7 @@ fn bind_all(
         let listener =
             tcp::bind(actual).map_err(|e| anyhow::anyhow!("failed to bind TCP {actual}: {e}"))?;
         for s in socks {
-            let (e, st) = (engine.clone(), stop.clone());
-            tracker.spawn_blocking(move || udp::serve(s, e, st));
+            udp::spawn(s, engine.clone(), stop.clone(), tracker);
         }
         tracker.spawn(tcp::serve(
             listener,

@@ -57,7 +57,7 @@ impl Default for Batch {
 const ADDR_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
 
 impl Batch {
-    /// Receives up to [`BATCH`] datagrams; blocks (up to the socket's read timeout) for
+    /// Receives up to [`BATCH`] datagrams; blocks for
     /// the first only. Returns how many arrived.
     pub fn recv(&mut self, sock: &UdpSocket) -> io::Result<usize> {
         // The kernel wrote the address lengths and flags of the last batch: reset them.

@@ -3,6 +3,11 @@
 //!
 //! Dedicated threads rather than async tasks: a datagram never waits behind the prober's or
 //! the admin server's tasks on the runtime, and a blocking receive costs no epoll round.
+//!
+//! The receive blocks with no timeout. A timeout (`SO_RCVTIMEO`) would arm and cancel a
+//! kernel timer on every sleep, and at a moderate rate the thread sleeps about once per
+//! query; stop is signalled instead by shutting the socket's receive side, which wakes
+//! the blocked receive ([`spawn`]).
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -11,8 +16,8 @@ use std::net::UdpSocket;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::batch::{BATCH, Batch};
 use super::{Engine, Transport};
@@ -27,8 +32,6 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<UdpSocket>> {
             s.set_only_v6(true)?;
         }
         s.set_reuse_port(true)?;
-        // Wake up now and then to notice shutdown.
-        s.set_read_timeout(Some(Duration::from_millis(200)))?;
         // Room for bursts: the default receive buffer drops datagrams under load.
         let _ = s.set_recv_buffer_size(4 << 20);
         ignore_path_mtu(&s, addr.is_ipv6());
@@ -72,33 +75,40 @@ fn ignore_path_mtu(s: &Socket, v6: bool) {
     };
 }
 
-/// Serves one socket until `stop` is cancelled; runs on its own thread. Datagrams are
-/// taken and answered in batches ([`super::batch`]).
-pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
+/// Serves `sock` on a thread of its own until `stop` is cancelled. On cancellation a task
+/// raises the thread's flag, then shuts the socket's receive side: Linux wakes a receive
+/// blocked on it (`inet_shutdown` wakes the socket's waiters even for an unconnected UDP
+/// socket), and the thread sees the flag and returns. The task holds the socket until
+/// then, so the descriptor it shuts cannot have been closed and reused.
+pub fn spawn(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken, tracker: &TaskTracker) {
+    let sock = Arc::new(sock);
+    let stopped = Arc::new(AtomicBool::new(false));
+    let (s, flag) = (sock.clone(), stopped.clone());
+    tracker.spawn(async move {
+        stop.cancelled().await;
+        flag.store(true, Ordering::Release);
+        // SAFETY: `s` keeps the descriptor open. Linux reports ENOTCONN for an
+        // unconnected socket, yet marks it shut and wakes its readers.
+        unsafe { libc::shutdown(s.as_raw_fd(), libc::SHUT_RD) };
+    });
+    tracker.spawn_blocking(move || serve(&sock, &engine, &stopped));
+}
+
+/// Answers datagrams on `sock` until `stopped` is raised. Datagrams are taken and
+/// answered in batches ([`super::batch`]).
+fn serve(sock: &UdpSocket, engine: &Engine, stopped: &AtomicBool) {
     let mut batch = Batch::default();
     // Answer buffers and the datagram each answers, reused batch after batch.
     let mut outs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
     let mut from: Vec<usize> = Vec::with_capacity(BATCH);
-    // `is_cancelled` takes a lock; the loop reads a flag that a task sets on cancellation
-    // (or, outside a runtime, asks the token itself).
-    let stopped = Arc::new(AtomicBool::new(false));
-    let watched = tokio::runtime::Handle::try_current().map(|rt| {
-        let (flag, stop) = (stopped.clone(), stop.clone());
-        rt.spawn(async move {
-            stop.cancelled().await;
-            flag.store(true, Ordering::Relaxed);
-        })
-    });
     loop {
-        let stopping = match &watched {
-            Ok(_) => stopped.load(Ordering::Relaxed),
-            Err(_) => stop.is_cancelled(),
-        };
-        if stopping {
+        // Errors (a signal, say) are retried; a receive woken by the stop shutdown finds
+        // the flag raised.
+        let n = batch.recv(sock);
+        if stopped.load(Ordering::Acquire) {
             return;
         }
-        // Timeouts (to notice `stop`) and ICMP errors from earlier sends land here.
-        let Ok(n) = batch.recv(&sock) else { continue };
+        let Ok(n) = n else { continue };
         from.clear();
         let now = engine.current();
         for i in 0..n {
@@ -110,7 +120,7 @@ pub fn serve(sock: UdpSocket, engine: Arc<Engine>, stop: CancellationToken) {
             }
         }
         drop(now);
-        batch.send(&sock, &from, &outs);
+        batch.send(sock, &from, &outs);
     }
 }
 
@@ -133,6 +143,33 @@ mod tests {
         };
         assert_eq!(r, 0);
         value
+    }
+
+    /// The receive blocks with no timeout, so only the shutdown of the socket's receive
+    /// side can end the thread: without it this test never finishes.
+    #[test]
+    fn stop_wakes_a_receive_that_has_no_timeout() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sock = bind("127.0.0.1:0".parse().unwrap(), 1).unwrap().remove(0);
+        assert_eq!(sock.read_timeout().unwrap(), None);
+        let addr = sock.local_addr().unwrap();
+        let (stop, tracker) = (CancellationToken::new(), TaskTracker::new());
+        let engine = Arc::new(Engine::new(Default::default()));
+        let ended = rt.block_on(async {
+            spawn(sock, engine, stop.clone(), &tracker);
+            // The thread is serving: a datagram too short for a header gets no answer
+            // but is taken. Then stop, and the thread must end promptly.
+            let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            client.send_to(b"short", addr).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            stop.cancel();
+            tracker.close();
+            let wait = tracker.wait();
+            tokio::time::timeout(std::time::Duration::from_secs(5), wait).await
+        });
+        // A thread still blocked is left behind rather than waited for.
+        rt.shutdown_timeout(std::time::Duration::from_millis(10));
+        assert!(ended.is_ok(), "the UDP thread did not stop");
     }
 
     #[test]
