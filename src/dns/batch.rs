@@ -8,8 +8,11 @@ use std::mem::MaybeUninit;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
-/// Datagrams per system call.
-pub const BATCH: usize = 32;
+/// Datagrams per system call. No answer of a batch leaves before every query of it is read
+/// and answered, so a wider batch delays the first answers of a burst; 16 (gdnsd's width)
+/// measured a lower p99 than 32 at 50k q/s (median of six rounds 364 µs against 475 µs)
+/// at the same CPU, and 8 gained little more (interleaved runs with gdnsd, 2026-11-28).
+pub const BATCH: usize = 16;
 /// Largest query read; a longer datagram is cut and then answered FORMERR or dropped.
 pub const MAX_QUERY: usize = 4096;
 
@@ -57,8 +60,8 @@ impl Default for Batch {
 const ADDR_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
 
 impl Batch {
-    /// Receives up to [`BATCH`] datagrams; blocks for
-    /// the first only. Returns how many arrived.
+    /// Receives up to [`BATCH`] datagrams; blocks for the first only. Returns how many
+    /// arrived.
     pub fn recv(&mut self, sock: &UdpSocket) -> io::Result<usize> {
         // The kernel wrote the address lengths and flags of the last batch: reset them.
         for h in &mut self.hdrs {
