@@ -139,19 +139,45 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RDa
     if let Some(rdata) = with_names(t, tokens, origin) {
         return rdata;
     }
-    let names = name_fields(t);
-    let mut parts = Vec::with_capacity(tokens.len());
+    // hickory's text parser refuses names BIND takes (RFC 2317's `0/26`, escaped dots in
+    // a label), so each name field is read by our reader, hickory parses the rest with a
+    // root name in its place, and the name is put back in the parsed record.
+    let fields = name_fields(t);
+    let (mut parts, mut shown, mut names) = (Vec::new(), Vec::new(), Vec::new());
     for (i, tok) in tokens.iter().enumerate() {
-        if names.contains(&i) && !tok.quoted {
-            parts.push(absolute_name(&tok.text, origin)?.to_ascii());
+        shown.push(tok.to_source());
+        if fields.contains(&i) && !tok.quoted {
+            names.push((i, absolute_name(&tok.text, origin)?));
+            parts.push(".".to_string());
         } else {
             parts.push(tok.to_source());
         }
     }
-    let text = parts.join(" ");
-    let rdata = RData::try_from_str(t, &text).map_err(|e| format!("bad {t} data '{text}': {e}"))?;
+    let bad = |e: &dyn std::fmt::Display| format!("bad {t} data '{}': {e}", shown.join(" "));
+    let mut rdata = RData::try_from_str(t, &parts.join(" ")).map_err(|e| bad(&e))?;
     check_consumed(t, tokens)?;
+    for (i, name) in names {
+        put_name(&mut rdata, i, name);
+    }
     Ok(rdata)
+}
+
+/// Sets name field `i` (as numbered by [`name_fields`]) of a parsed record.
+fn put_name(rdata: &mut RData, i: usize, name: Name) {
+    match (rdata, i) {
+        (RData::NS(ns), 0) => ns.0 = name,
+        (RData::CNAME(cname), 0) => cname.0 = name,
+        (RData::PTR(ptr), 0) => ptr.0 = name,
+        (RData::ANAME(aname), 0) => aname.0 = name,
+        (RData::MX(mx), 1) => mx.exchange = name,
+        (RData::SRV(srv), 3) => srv.target = name,
+        (RData::SOA(soa), 0) => soa.mname = name,
+        (RData::SOA(soa), 1) => soa.rname = name,
+        (RData::NAPTR(naptr), 5) => naptr.replacement = name,
+        (RData::SVCB(svcb), 1) => svcb.target_name = name,
+        (RData::HTTPS(https), 1) => https.0.target_name = name,
+        (rdata, i) => unreachable!("{} has no name field {i}", rdata.record_type()),
+    }
 }
 
 /// Records whose names are built here rather than by hickory's text parser, which refuses
@@ -336,6 +362,48 @@ mod tests {
         assert!(parse_rdata(RecordType::SRV, &toks("1 2 70000 mail"), &o).is_err());
         let r = parse_rdata(RecordType::PTR, &toks("host"), &o).unwrap();
         assert_eq!(r.to_string(), "host.example.test.");
+    }
+
+    /// SOA, NAPTR, SVCB and HTTPS go through hickory's parser for their other fields; their
+    /// names are read as BIND reads them all the same (and relative ones completed).
+    #[test]
+    fn names_in_records_parsed_by_hickory_take_any_octet() {
+        use hickory_proto::rr::rdata::HTTPS;
+        let o = origin();
+        let quoted = |s: &str| {
+            let mut t = toks(s);
+            for tok in &mut t {
+                if let Some(inner) = tok.text.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                    tok.text = inner.into();
+                    tok.quoted = true;
+                }
+            }
+            t
+        };
+        let soa = "ns.0/26. host\\.master 1 1h 15m 1w 5m";
+        let r = parse_rdata(RecordType::SOA, &toks(soa), &o).unwrap();
+        let RData::SOA(soa) = &r else { panic!("{r:?}") };
+        assert_eq!(soa.mname.to_ascii(), "ns.0\\/26.");
+        assert_eq!(soa.rname.iter().next(), Some(&b"host.master"[..]));
+        assert_eq!(soa.rname.to_ascii(), "host\\.master.example.test.");
+        assert_eq!((soa.serial, soa.refresh, soa.minimum), (1, 3600, 300));
+        let naptr = quoted("100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.0/26");
+        let r = parse_rdata(RecordType::NAPTR, &naptr, &o).unwrap();
+        assert_eq!(
+            r.to_string(),
+            "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.0\\/26.example.test."
+        );
+        for t in [RecordType::SVCB, RecordType::HTTPS] {
+            let svcb = match parse_rdata(t, &toks("1 0/26.x. alpn=h2"), &o).unwrap() {
+                RData::SVCB(svcb) | RData::HTTPS(HTTPS(svcb)) => svcb,
+                r => panic!("{r:?}"),
+            };
+            assert_eq!(svcb.target_name.to_ascii(), "0\\/26.x.", "{t}");
+            assert_eq!((svcb.svc_priority, svcb.svc_params.len()), (1, 1), "{t}");
+        }
+        // Errors quote the record as written, not the placeholder given to hickory.
+        let e = parse_rdata(RecordType::SOA, &toks("ns.0/26. h x 1 1 1 1"), &o).unwrap_err();
+        assert!(e.contains("ns.0/26."), "{e}");
     }
 
     #[test]
