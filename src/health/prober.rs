@@ -417,7 +417,11 @@ mod tests {
         let second = f.calls.load(Ordering::SeqCst) - 200;
         assert!((50..=150).contains(&second), "{second} of 200 by 0.5 s");
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(f.calls.load(Ordering::SeqCst), 400, "every target once a second");
+        assert_eq!(
+            f.calls.load(Ordering::SeqCst),
+            400,
+            "every target once a second"
+        );
         p.stop();
     }
 }
