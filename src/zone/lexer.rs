@@ -101,6 +101,10 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, LexError> {
 /// Splits master-file text into entries, handing each to `sink` as soon as it is complete
 /// (a large zone is never held as entries). Entries before a lexical error have been
 /// handed over when the error is returned.
+///
+/// The text is walked by byte: every character with a meaning here is ASCII, so a run of
+/// other bytes (a word, or the inside of a quoted string) never splits a UTF-8 sequence,
+/// and is copied in one piece rather than character by character.
 pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError> {
     let mut st = State {
         sink,
@@ -109,13 +113,23 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
         depth: 0,
         paren_line: 0,
     };
+    let bytes = text.as_bytes();
+    // The end of the run of bytes from `from` that are none of `stops`.
+    let run_end = |from: usize, stops: &[u8]| {
+        bytes[from..]
+            .iter()
+            .position(|b| stops.contains(b))
+            .map_or(bytes.len(), |k| from + k)
+    };
     let mut line = 1usize;
-    let mut chars = text.chars().peekable();
+    let mut i = 0;
     let mut at_line_start = true;
-    while let Some(c) = chars.next() {
+    while i < bytes.len() {
+        let c = bytes[i];
+        i += 1;
         if at_line_start {
             at_line_start = false;
-            if st.depth == 0 && (c == ' ' || c == '\t') {
+            if st.depth == 0 && (c == b' ' || c == b'\t') {
                 st.current = Some(Entry {
                     line,
                     blank_owner: true,
@@ -125,7 +139,7 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
             }
         }
         match c {
-            '\n' => {
+            b'\n' => {
                 st.flush_word(line);
                 if st.depth == 0 {
                     st.end_entry();
@@ -133,18 +147,13 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                 line += 1;
                 at_line_start = true;
             }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            ' ' | '\t' | '\r' => st.flush_word(line),
-            ';' => {
+            b'\r' if bytes.get(i) == Some(&b'\n') => {}
+            b' ' | b'\t' | b'\r' => st.flush_word(line),
+            b';' => {
                 st.flush_word(line);
-                while let Some(&n) = chars.peek() {
-                    if n == '\n' {
-                        break;
-                    }
-                    chars.next();
-                }
+                i = run_end(i, b"\n");
             }
-            '(' => {
+            b'(' => {
                 st.flush_word(line);
                 if st.depth == 0 {
                     st.paren_line = line;
@@ -156,7 +165,7 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                 }
                 st.depth += 1;
             }
-            ')' => {
+            b')' => {
                 st.flush_word(line);
                 if st.depth == 0 {
                     return Err(LexError {
@@ -166,41 +175,39 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                 }
                 st.depth -= 1;
             }
-            '"' => {
+            b'"' => {
                 st.flush_word(line);
                 let start = line;
+                let unterminated = || LexError {
+                    line: start,
+                    message: "unterminated quoted string".into(),
+                };
                 let mut s = String::new();
                 loop {
-                    match chars.next() {
-                        None => {
-                            return Err(LexError {
-                                line: start,
-                                message: "unterminated quoted string".into(),
-                            });
+                    let end = run_end(i, b"\"\\\n");
+                    s.push_str(&text[i..end]);
+                    i = end;
+                    match bytes.get(i) {
+                        None => return Err(unterminated()),
+                        Some(b'"') => {
+                            i += 1;
+                            break;
                         }
-                        Some('"') => break,
-                        Some('\\') => {
-                            s.push('\\');
-                            match chars.next() {
-                                Some(n) => {
-                                    if n == '\n' {
-                                        line += 1;
-                                    }
-                                    s.push(n)
-                                }
-                                None => {
-                                    return Err(LexError {
-                                        line: start,
-                                        message: "unterminated quoted string".into(),
-                                    });
-                                }
+                        Some(b'\\') => {
+                            // The escape is kept for the RDATA parser, which reads it.
+                            let n = text[i + 1..].chars().next().ok_or_else(unterminated)?;
+                            if n == '\n' {
+                                line += 1;
                             }
+                            s.push('\\');
+                            s.push(n);
+                            i += 1 + n.len_utf8();
                         }
-                        Some('\n') => {
+                        Some(_) => {
                             line += 1;
                             s.push('\n');
+                            i += 1;
                         }
-                        Some(o) => s.push(o),
                     }
                 }
                 st.push(
@@ -211,20 +218,31 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                     },
                 );
             }
-            '\\' => {
+            b'\\' => {
                 let w = st.word.get_or_insert_with(String::new);
                 w.push('\\');
-                match chars.next() {
+                match text[i..].chars().next() {
                     Some('\n') | None => {
                         return Err(LexError {
                             line,
                             message: "backslash at end of line".into(),
                         });
                     }
-                    Some(n) => w.push(n),
+                    Some(n) => {
+                        w.push(n);
+                        i += n.len_utf8();
+                    }
                 }
             }
-            other => st.word.get_or_insert_with(String::new).push(other),
+            _ => {
+                let end = run_end(i, b"\n\r \t;()\"\\");
+                let piece = &text[i - 1..end];
+                match &mut st.word {
+                    Some(w) => w.push_str(piece),
+                    None => st.word = Some(piece.to_string()),
+                }
+                i = end;
+            }
         }
     }
     st.flush_word(line);
@@ -275,6 +293,16 @@ mod tests {
         assert_eq!(es.len(), 2);
         assert_eq!(es[0].tokens.len(), 9);
         assert!(es[1].blank_owner);
+    }
+
+    #[test]
+    fn words_and_strings_keep_any_character_and_their_escapes() {
+        let es = lex("é€.x TXT \"a\\\"b 😀\" w\\ x\\😀\r\n  A 1\r\n").unwrap();
+        assert_eq!(es.len(), 2);
+        assert_eq!(texts(&es[0]), ["é€.x", "TXT", "a\\\"b 😀", "w\\ x\\😀"]);
+        assert!(es[0].tokens[2].quoted && !es[0].tokens[3].quoted);
+        assert!(es[1].blank_owner);
+        assert_eq!(texts(&es[1]), ["A", "1"]);
     }
 
     #[test]
