@@ -293,6 +293,8 @@ mod tests {
     struct Fake {
         healthy: Arc<AtomicBool>,
         calls: Arc<AtomicUsize>,
+        /// Each probe's address and (paused) time.
+        probes: Arc<Mutex<Vec<(IpAddr, tokio::time::Instant)>>>,
         down_seen: Arc<Mutex<Vec<(tokio::time::Instant, bool)>>>,
     }
 
@@ -300,9 +302,13 @@ mod tests {
         let healthy = Arc::new(AtomicBool::new(true));
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (h, c) = (healthy.clone(), calls.clone());
-        let probe: ProbeFn = Arc::new(move |_, _| {
+        let probes = Arc::new(Mutex::new(Vec::new()));
+        let (h, c, log) = (healthy.clone(), calls.clone(), probes.clone());
+        let probe: ProbeFn = Arc::new(move |_, addr| {
             c.fetch_add(1, Ordering::SeqCst);
+            log.lock()
+                .unwrap()
+                .push((addr, tokio::time::Instant::now()));
             let ok = h.load(Ordering::SeqCst);
             Box::pin(async move {
                 if ok {
@@ -325,6 +331,7 @@ mod tests {
             Fake {
                 healthy,
                 calls,
+                probes,
                 down_seen: seen,
             },
         )
@@ -397,7 +404,8 @@ mod tests {
     }
 
     /// The first round probes every target at once (health is known at start); later
-    /// rounds are spread over the interval, not bunched at one instant.
+    /// rounds are spread over the interval, not bunched at one instant, each target then
+    /// probed once an interval.
     #[tokio::test(start_paused = true)]
     async fn probes_spread_over_the_interval() {
         let tracker = TaskTracker::new();
@@ -408,20 +416,28 @@ mod tests {
                 ..target(cfg(1000, 1, 1))
             })
             .collect();
+        let start = tokio::time::Instant::now();
         p.reconfigure(targets);
-        tokio::time::sleep(Duration::from_millis(1)).await;
-        assert_eq!(f.calls.load(Ordering::SeqCst), 200, "first round at once");
-        tokio::time::sleep(Duration::from_millis(499)).await;
-        // Uniform phases put about half the second round in the first half-interval
-        // (standard deviation about 7 of 200).
-        let second = f.calls.load(Ordering::SeqCst) - 200;
-        assert!((50..=150).contains(&second), "{second} of 200 by 0.5 s");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(
-            f.calls.load(Ordering::SeqCst),
-            400,
-            "every target once a second"
-        );
+        tokio::time::sleep(Duration::from_millis(2500)).await;
         p.stop();
+        let mut times: HashMap<IpAddr, Vec<Duration>> = HashMap::new();
+        for (addr, at) in f.probes.lock().unwrap().iter() {
+            times.entry(*addr).or_default().push(*at - start);
+        }
+        assert_eq!(times.len(), 200);
+        let ms = Duration::from_millis;
+        let mut early = 0;
+        for (addr, t) in &times {
+            assert!(t.len() >= 3, "{addr}: {t:?}");
+            assert_eq!(t[0], Duration::ZERO, "{addr}: first round at once");
+            // The second probe at a random phase within the interval (timers fire on
+            // whole milliseconds), then one an interval.
+            assert!(t[1] > Duration::ZERO && t[1] <= ms(1001), "{addr}: {t:?}");
+            assert_eq!(t[2] - t[1], ms(1000), "{addr}: {t:?}");
+            early += usize::from(t[1] < ms(500));
+        }
+        // Uniform phases put about half the second round in the first half-interval
+        // (standard deviation about 7 of 200); phases within a tenth of it put none.
+        assert!((50..=150).contains(&early), "{early} of 200 before 0.5 s");
     }
 }
