@@ -215,20 +215,32 @@ impl Nodes {
     /// The position of `name`'s entry, added without RRsets if it is new; `None` for a
     /// name outside the zone.
     pub(super) fn intern(&mut self, name: &Name) -> Option<usize> {
-        let apex = self.origin.iter().count();
-        let n = name.iter().count();
-        if n < apex || !self.origin.zone_of(name) {
+        // One walk of the name (hickory's label iterator costs more than the rest of this
+        // per record of a large zone): its wire form as written, and where labels start.
+        let (mut wire, mut len) = ([0u8; 255], 0);
+        let (mut starts, mut count) = ([0u8; 128], 0);
+        for label in name.iter() {
+            let end = len + 1 + label.len();
+            if end >= 255 || count >= 127 {
+                return None;
+            }
+            starts[count] = len as u8;
+            count += 1;
+            wire[len] = label.len() as u8;
+            wire[len + 1..end].copy_from_slice(label);
+            len = end;
+        }
+        starts[count] = len as u8; // the root label
+        count += 1;
+        len += 1; // wire[len - 1] is the root's zero
+        // Inside the zone: the last labels are the zone's own (in any case, RFC 4343).
+        let ours = len.checked_sub(self.origin_wire.len())?;
+        let mut lowered = wire;
+        lowered[..len].make_ascii_lowercase();
+        if lowered[ours..len] != *self.origin_wire || !starts[..count].contains(&(ours as u8)) {
             return None;
         }
-        let mut ours = [0u8; 255];
-        let mut len = 0;
-        for label in name.iter().take(n - apex) {
-            ours[len] = label.len() as u8;
-            ours[len + 1..len + 1 + label.len()].copy_from_slice(label);
-            len += 1 + label.len();
-        }
-        let low = Lowered::from_name(name)?;
-        Some(self.intern_wire(&ours[..len], low.suffix(0).0))
+        Some(self.intern_wire(&wire[..ours], &lowered[..len]))
     }
 
     /// As [`Nodes::intern`], with the labels as written and the lowercased whole name.
@@ -357,6 +369,10 @@ mod tests {
             "adding a name twice keeps one node"
         );
         assert_eq!(n.intern(&name("h1.example.net.")), None, "outside the zone");
+        assert_eq!(n.intern(&name("test.")), None, "above the zone");
+        // Ends in the zone's wire form, but inside a label: `x\007example.test.`.
+        let inside = Name::from_labels([&b"x\x07example"[..], b"test"]).unwrap();
+        assert_eq!(n.intern(&inside), None, "not under the zone");
         let mut counts = vec![0; 5000];
         counts[7] = 1;
         n.fill(vec![set(RecordType::TXT)], &counts);
