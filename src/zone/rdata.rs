@@ -51,23 +51,27 @@ pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
     // Most names have no escapes: their labels are slices of the text, with no allocation
     // per label (a million-record zone reads a million owner names).
     let body = text.strip_suffix('.').unwrap_or(text);
-    if !text.contains('\\') && !body.is_empty() && !body.split('.').any(str::is_empty) {
-        let labels = body.split('.').map(str::as_bytes);
-        let name = if body.len() < text.len() {
-            Name::from_labels(labels)
-        } else {
-            Name::from_labels(labels.chain(origin.iter()))
-        };
-        return name.map_err(|e| bad(e.to_string()));
-    }
-    let (labels, absolute) = presentation_labels(text).map_err(bad)?;
-    let ours = labels.iter().map(Vec::as_slice);
-    let name = if absolute {
-        Name::from_labels(ours)
+    let name = if !text.contains('\\') && !body.is_empty() && !body.split('.').any(str::is_empty) {
+        let absolute = body.len() < text.len();
+        from_labels(body.split('.').map(str::as_bytes), absolute, origin)
     } else {
-        Name::from_labels(ours.chain(origin.iter()))
+        let (labels, absolute) = presentation_labels(text).map_err(bad)?;
+        from_labels(labels.iter().map(Vec::as_slice), absolute, origin)
     };
     name.map_err(|e| bad(e.to_string()))
+}
+
+/// The name of `labels`, followed by `origin`'s unless the name is `absolute`.
+fn from_labels<'a>(
+    labels: impl Iterator<Item = &'a [u8]>,
+    absolute: bool,
+    origin: &'a Name,
+) -> Result<Name, hickory_proto::ProtoError> {
+    if absolute {
+        Name::from_labels(labels)
+    } else {
+        Name::from_labels(labels.chain(origin.iter()))
+    }
 }
 
 /// A name from a configuration file, always taken as absolute (`example.test` is
@@ -377,12 +381,7 @@ mod tests {
             "a.b.*",
         ] {
             let (labels, absolute) = presentation_labels(t).unwrap();
-            let labels = labels.iter().map(Vec::as_slice);
-            let expected = if absolute {
-                Name::from_labels(labels)
-            } else {
-                Name::from_labels(labels.chain(o.iter()))
-            };
+            let expected = from_labels(labels.iter().map(Vec::as_slice), absolute, &o);
             assert_eq!(
                 n(t).unwrap().to_ascii(),
                 expected.unwrap().to_ascii(),
