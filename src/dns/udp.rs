@@ -146,7 +146,8 @@ mod tests {
     }
 
     /// The receive blocks with no timeout, so only the shutdown of the socket's receive
-    /// side can end the thread: without it this test never finishes.
+    /// side can end the thread: without it the thread is still blocked after 5 s, and the
+    /// test fails (the runtime then leaves the thread behind rather than wait for it).
     #[test]
     fn stop_wakes_a_receive_that_has_no_timeout() {
         let rt = tokio::runtime::Runtime::new().unwrap();
