@@ -16,7 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashSet;
 
 use super::RRset;
-use super::wire::{Lowered, WireName, hash, spread};
+use super::wire::{Lowered, WireName, hash, name_of, spread};
 
 /// One name: where its labels and its RRsets are.
 #[derive(Debug, Clone, Copy)]
@@ -72,8 +72,7 @@ impl Owner<'_> {
     /// The name as written in the zone (the zone's own labels as the zone is named).
     pub fn to_name(&self) -> Name {
         let ours = labels_of(self.labels);
-        Name::from_labels(ours.chain(self.origin.iter()))
-            .expect("stored names were valid names when added")
+        name_of(ours.chain(self.origin.iter())).expect("stored names were valid names when added")
     }
 
     /// The name in wire form, lowercased.

@@ -11,6 +11,7 @@ use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use std::str::FromStr;
 
 use super::lexer::Token;
+use super::wire::name_of;
 
 /// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
 pub fn parse_type(s: &str) -> Option<RecordType> {
@@ -58,7 +59,7 @@ pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
         let (labels, absolute) = presentation_labels(text).map_err(bad)?;
         from_labels(labels.iter().map(Vec::as_slice), absolute, origin)
     };
-    name.map_err(|e| bad(e.to_string()))
+    name.map_err(|e| bad(e.into()))
 }
 
 /// The name of `labels`, followed by `origin`'s unless the name is `absolute`.
@@ -66,11 +67,11 @@ fn from_labels<'a>(
     labels: impl Iterator<Item = &'a [u8]>,
     absolute: bool,
     origin: &'a Name,
-) -> Result<Name, hickory_proto::ProtoError> {
+) -> Result<Name, &'static str> {
     if absolute {
-        Name::from_labels(labels)
+        name_of(labels)
     } else {
-        Name::from_labels(labels.chain(origin.iter()))
+        name_of(labels.chain(origin.iter()))
     }
 }
 
