@@ -271,12 +271,12 @@ fn ttl_class_type(toks: &[Token]) -> Result<(Option<u32>, RecordType, &[Token]),
     let mut ttl = None;
     let mut class_seen = false;
     for (i, t) in toks.iter().enumerate() {
-        let up = t.text.to_ascii_uppercase();
         if ttl.is_none() && t.text.starts_with(|c: char| c.is_ascii_digit()) {
             ttl = Some(ttl_value(&t.text)?);
             continue;
         }
-        if !class_seen && is_class(&up) {
+        if !class_seen && is_class(&t.text) {
+            let up = t.text.to_ascii_uppercase();
             if !matches!(up.as_str(), "IN" | "CLASS1") {
                 return Err(format!("class {up} is not supported (only IN)"));
             }
@@ -291,11 +291,16 @@ fn ttl_class_type(toks: &[Token]) -> Result<(Option<u32>, RecordType, &[Token]),
     Err("record has no type".into())
 }
 
-fn is_class(up: &str) -> bool {
-    matches!(up, "IN" | "CH" | "HS" | "CS")
-        || up
-            .strip_prefix("CLASS")
-            .is_some_and(|n| n.parse::<u16>().is_ok())
+/// Whether `text` names a class (in any case, as BIND reads it).
+fn is_class(text: &str) -> bool {
+    let is = |c: &str| text.eq_ignore_ascii_case(c);
+    is("IN")
+        || is("CH")
+        || is("HS")
+        || is("CS")
+        || text
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("CLASS") && text[5..].parse::<u16>().is_ok())
 }
 
 fn ttl_value(s: &str) -> Result<u32, String> {
@@ -436,6 +441,26 @@ mod tests {
         assert_eq!(rs[0].record.ttl, 30);
         assert_eq!(rs[1].record.ttl, 1800);
         assert_eq!(rs[1].record.name, rs[0].record.name);
+    }
+
+    #[test]
+    fn classes_and_types_in_any_case() {
+        let (rs, ps) =
+            read("$TTL 60\na in a 192.0.2.1\nb class1 30 Aaaa ::1\nc 5 In type16 \"t\"\n");
+        assert!(ps.is_empty(), "{ps:?}");
+        let types: Vec<_> = rs.iter().map(|r| r.record.record_type()).collect();
+        assert_eq!(types, [RecordType::A, RecordType::AAAA, RecordType::TXT]);
+        let (_, ps) =
+            read("$TTL 60\na ch A 192.0.2.1\nb class3 A 192.0.2.1\nc IN VERYLONGTYPENAMEX 1\n");
+        let msgs: Vec<_> = ps.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "class CH is not supported (only IN)",
+                "class CLASS3 is not supported (only IN)",
+                "unknown record type 'VERYLONGTYPENAMEX'",
+            ]
+        );
     }
 
     #[test]

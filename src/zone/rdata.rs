@@ -15,11 +15,17 @@ use super::wire::name_of;
 
 /// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
 pub fn parse_type(s: &str) -> Option<RecordType> {
-    let up = s.to_ascii_uppercase();
+    // Uppercased on the stack: a type is read per record of a zone. No type name is
+    // longer than 16 bytes, and a longer word is no type.
+    let mut buf = [0u8; 16];
+    let up = buf.get_mut(..s.len())?;
+    up.copy_from_slice(s.as_bytes());
+    up.make_ascii_uppercase();
+    let up = std::str::from_utf8(up).ok()?;
     if let Some(num) = up.strip_prefix("TYPE") {
         return num.parse::<u16>().ok().map(RecordType::from);
     }
-    match RecordType::from_str(&up) {
+    match RecordType::from_str(up) {
         // Meta and query-only types never appear in zone data.
         Ok(RecordType::ANY | RecordType::AXFR | RecordType::IXFR | RecordType::OPT) => None,
         Ok(RecordType::TSIG) => None,
