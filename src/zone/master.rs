@@ -12,13 +12,34 @@ use std::sync::Arc;
 
 use super::Problem;
 use super::lexer::{Entry, Token, lex, lex_each};
-use super::rdata::{absolute_name, parse_rdata, parse_type};
+use super::rdata::{Origin, absolute_name, absolute_wire, parse_rdata, parse_type};
+use super::wire::NameBuf;
 
 /// A record and where it was written.
 #[derive(Debug, Clone)]
 pub struct SourceRecord {
     pub record: Record,
     pub file: Arc<str>,
+    pub line: usize,
+}
+
+impl SourceRecord {
+    fn from_read(r: Read<'_>) -> SourceRecord {
+        SourceRecord {
+            record: Record::from_rdata(r.owner.to_name(), r.ttl, r.data),
+            file: r.file.clone(),
+            line: r.line,
+        }
+    }
+}
+
+/// A record as read, its owner in wire form as written: the zone builder takes it so,
+/// and no `Name` is built for the owner of every record of a large zone.
+pub struct Read<'a> {
+    pub owner: &'a NameBuf,
+    pub ttl: u32,
+    pub data: RData,
+    pub file: &'a Arc<str>,
     pub line: usize,
 }
 
@@ -29,7 +50,7 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 
 struct Reader<'s> {
     /// Where each record goes as soon as it is read.
-    sink: &'s mut dyn FnMut(SourceRecord),
+    sink: &'s mut dyn FnMut(Read<'_>),
     problems: Vec<Problem>,
 }
 
@@ -37,17 +58,19 @@ struct Reader<'s> {
 struct Ctx {
     file: Arc<str>,
     dir: PathBuf,
-    origin: Name,
+    origin: Origin,
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
-    last_owner: Option<Name>,
+    last_owner: Option<NameBuf>,
     depth: usize,
 }
 
 /// Reads a master file whose initial origin is `origin`.
 pub fn read_master(path: &Path, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
     let mut records = Vec::new();
-    let problems = read_master_with(path, origin, &mut |sr| records.push(sr));
+    let problems = read_master_with(path, origin, &mut |r| {
+        records.push(SourceRecord::from_read(r));
+    });
     (records, problems)
 }
 
@@ -55,20 +78,37 @@ pub fn read_master(path: &Path, origin: &Name) -> (Vec<SourceRecord>, Vec<Proble
 pub fn read_master_with(
     path: &Path,
     origin: &Name,
-    sink: &mut dyn FnMut(SourceRecord),
+    sink: &mut dyn FnMut(Read<'_>),
 ) -> Vec<Problem> {
     let mut r = Reader {
         sink,
         problems: Vec::new(),
     };
-    r.read_file(path, origin.clone(), None, 0, None);
+    match Origin::new(origin.clone()) {
+        Ok(origin) => r.read_file(path, origin, None, 0, None),
+        Err(e) => r.problem(&Arc::from(path.display().to_string()), 0, e),
+    }
     r.problems
 }
 
 /// Reads master-file text (for tests and in-memory zones); `file` names it in errors.
 pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
+    let origin = match Origin::new(origin.clone()) {
+        Ok(o) => o,
+        Err(message) => {
+            let file = file.to_string();
+            return (
+                Vec::new(),
+                vec![Problem {
+                    file,
+                    line: 0,
+                    message,
+                }],
+            );
+        }
+    };
     let mut records = Vec::new();
-    let mut sink = |sr| records.push(sr);
+    let mut sink = |r: Read<'_>| records.push(SourceRecord::from_read(r));
     let mut r = Reader {
         sink: &mut sink,
         problems: Vec::new(),
@@ -76,7 +116,7 @@ pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceReco
     let mut ctx = Ctx {
         file: Arc::from(file),
         dir: PathBuf::from("."),
-        origin: origin.clone(),
+        origin,
         default_ttl: None,
         last_ttl: None,
         last_owner: None,
@@ -99,7 +139,7 @@ impl Reader<'_> {
     fn read_file(
         &mut self,
         path: &Path,
-        origin: Name,
+        origin: Origin,
         default_ttl: Option<u32>,
         depth: usize,
         from: Option<(&Arc<str>, usize)>,
@@ -152,7 +192,7 @@ impl Reader<'_> {
                     return Err("$ORIGIN needs exactly one name".into());
                 };
                 // A relative $ORIGIN is relative to the current origin (RFC 1035 §5.1).
-                ctx.origin = absolute_name(&name.text, &ctx.origin)?;
+                ctx.origin = Origin::new(absolute_name(&name.text, &ctx.origin)?)?;
                 Ok(())
             }
             "$TTL" => {
@@ -171,7 +211,7 @@ impl Reader<'_> {
     fn include(&mut self, e: &Entry, args: &[Token], ctx: &mut Ctx) -> Result<(), String> {
         let (file, origin) = match args {
             [f] => (f, ctx.origin.clone()),
-            [f, o] => (f, absolute_name(&o.text, &ctx.origin)?),
+            [f, o] => (f, Origin::new(absolute_name(&o.text, &ctx.origin)?)?),
             _ => return Err("$INCLUDE needs a file name and an optional origin".into()),
         };
         if ctx.depth >= MAX_INCLUDE_DEPTH {
@@ -195,14 +235,13 @@ impl Reader<'_> {
         let mut toks = &e.tokens[..];
         let owner = if e.blank_owner {
             ctx.last_owner
-                .clone()
                 .ok_or("record has no owner name and there is no previous owner")?
         } else {
-            let o = absolute_name(&toks[0].text, &ctx.origin)?;
+            let o = absolute_wire(&toks[0].text, &ctx.origin)?;
             toks = &toks[1..];
             o
         };
-        ctx.last_owner = Some(owner.clone());
+        ctx.last_owner = Some(owner);
         let (ttl, rtype, rest) = ttl_class_type(toks)?;
         let rdata = parse_rdata(rtype, rest, &ctx.origin)?;
         let ttl = match ttl {
@@ -223,9 +262,11 @@ impl Reader<'_> {
                 }
             },
         };
-        (self.sink)(SourceRecord {
-            record: Record::from_rdata(owner, ttl, rdata),
-            file: ctx.file.clone(),
+        (self.sink)(Read {
+            owner: &owner,
+            ttl,
+            data: rdata,
+            file: &ctx.file,
             line: e.line,
         });
         Ok(())

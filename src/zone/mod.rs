@@ -23,6 +23,7 @@ use std::sync::{Arc, OnceLock};
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
 use master::SourceRecord;
+use wire::NameBuf;
 
 use compact::{Data, Rdata};
 pub use nodes::{Node, Nodes, Owner};
@@ -157,7 +158,7 @@ impl Zone {
     pub fn load(origin: &Name, path: &Path) -> Result<Zone, Vec<Problem>> {
         // Records go to the builder as they are read: a large zone is never held twice.
         let mut b = Builder::new(origin);
-        let problems = master::read_master_with(path, origin, &mut |sr| b.add(sr));
+        let problems = master::read_master_with(path, origin, &mut |r| b.add_read(r));
         b.finish_checked(problems, &path.display().to_string())
     }
 
@@ -292,30 +293,58 @@ impl Builder {
         })
     }
 
+    /// Adds a record from a transfer or a test: its owner is put in wire form.
     fn add(&mut self, sr: SourceRecord) {
         let SourceRecord { record, file, line } = sr;
-        self.first_line.get_or_insert(line);
-        let name = &record.name;
-        let t = record.record_type();
-        let Some(node) = self.nodes.intern(name) else {
-            let msg = format!("{name} is outside the zone {}", self.origin);
-            return self.problem(&file, line, msg);
-        };
-        self.heads.resize(self.nodes.len(), NONE);
-        if t == RecordType::SOA {
-            if *name != self.origin {
-                let msg = format!("SOA record for {name} is not at the zone apex");
+        let owner = match NameBuf::from_name(&record.name) {
+            Ok(owner) => owner,
+            Err(e) => {
+                let msg = format!("bad owner name {}: {e}", record.name);
                 return self.problem(&file, line, msg);
             }
-            if self.soa.is_some() {
-                return self.problem(&file, line, "second SOA record at the zone apex".into());
+        };
+        let ttl = record.ttl;
+        self.add_read(master::Read {
+            owner: &owner,
+            ttl,
+            data: record.data,
+            file: &file,
+            line,
+        });
+    }
+
+    /// Adds a record; its owner's `Name` is built only for a message or the SOA.
+    fn add_read(&mut self, r: master::Read<'_>) {
+        let master::Read {
+            owner,
+            ttl,
+            data: rdata,
+            file,
+            line,
+        } = r;
+        self.first_line.get_or_insert(line);
+        let t = rdata.record_type();
+        let Some(node) = self.nodes.intern_written(owner.wire()) else {
+            let msg = format!("{} is outside the zone {}", owner.to_name(), self.origin);
+            return self.problem(file, line, msg);
+        };
+        self.heads.resize(self.nodes.len(), NONE);
+        // Names compare in any case (RFC 4343); length octets (at most 63) are below 'A'.
+        let at_apex = owner.wire().eq_ignore_ascii_case(self.nodes.origin_wire());
+        if t == RecordType::SOA {
+            if !at_apex {
+                let msg = format!("SOA record for {} is not at the zone apex", owner.to_name());
+                return self.problem(file, line, msg);
             }
-            self.soa = Some(record.clone());
+            if self.soa.is_some() {
+                return self.problem(file, line, "second SOA record at the zone apex".into());
+            }
+            self.soa = Some(Record::from_rdata(owner.to_name(), ttl, rdata.clone()));
         }
-        self.has_wildcards |= name.is_wildcard();
+        self.has_wildcards |= owner.wire().starts_with(b"\x01*");
         if t == RecordType::NS
-            && *name != self.origin
-            && let Some(wire) = wire::Lowered::from_name(name)
+            && !at_apex
+            && let Some(wire) = wire::Lowered::new(owner.wire())
         {
             self.cuts.insert(Box::from(wire.suffix(0).0));
         }
@@ -339,13 +368,13 @@ impl Builder {
             None
         };
         if let Some(what) = conflict {
-            let msg = format!("{what} {name}");
-            return self.problem(&file, line, msg);
+            let msg = format!("{what} {}", owner.to_name());
+            return self.problem(file, line, msg);
         }
         if found.is_none() && sets >= usize::from(u16::MAX) {
             // A node keeps its RRset count in 16 bits (`nodes::Entry`).
-            let msg = format!("more than {} record types at {name}", u16::MAX);
-            return self.problem(&file, line, msg);
+            let msg = format!("more than {} record types at {}", u16::MAX, owner.to_name());
+            return self.problem(file, line, msg);
         }
         self.count += 1;
         let Some(i) = found else {
@@ -356,25 +385,25 @@ impl Builder {
             }
             self.sets.push(BuildSet {
                 rtype: t,
-                ttl: record.ttl,
-                data: vec![record.data.into()],
+                ttl,
+                data: vec![rdata.into()],
                 copies: Vec::new(),
                 next: NONE,
             });
             return;
         };
         let set = &mut self.sets[i];
-        let (set_ttl, ttl) = (set.ttl, record.ttl);
+        let set_ttl = set.ttl;
         let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
         let mut warnings = Vec::new();
-        let data = Rdata::from(record.data.clone());
+        let data = Rdata::from(rdata);
         match set.data.iter().position(|d| *d == data) {
             Some(i) => {
                 if set.copies.is_empty() {
                     set.copies = vec![1; set.data.len()];
                 }
                 set.copies[i] += 1;
-                let (n, d) = (&record.name, &record.data);
+                let (n, d) = (owner.to_name(), data.to_rdata());
                 warnings.push(if is_addr {
                     format!("duplicate record {n} {t} {d}: counted as one more unit of weight")
                 } else {
@@ -395,7 +424,7 @@ impl Builder {
         if ttl != set_ttl {
             warnings.push(format!(
                 "TTL {ttl} differs from the RRset's TTL {set_ttl} for {} {t}; using {set_ttl}",
-                record.name
+                owner.to_name()
             ));
         }
         for w in warnings {

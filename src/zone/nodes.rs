@@ -16,7 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashSet;
 
 use super::RRset;
-use super::wire::{Lowered, WireName, hash, name_of, spread};
+use super::wire::{Lowered, NameBuf, WireName, hash, name_of, spread};
 
 /// One name: where its labels and its RRsets are.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +94,15 @@ fn labels_of(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
         i += 1 + len;
         Some(label).filter(|l| !l.is_empty())
     })
+}
+
+/// Whether a label starts at `at` of the wire name `wire` (walked from its start).
+fn starts_label(wire: &[u8], at: usize) -> bool {
+    let mut i = 0;
+    while i < at {
+        i += 1 + usize::from(wire[i]);
+    }
+    i == at
 }
 
 impl Nodes {
@@ -214,32 +223,28 @@ impl Nodes {
     /// The position of `name`'s entry, added without RRsets if it is new; `None` for a
     /// name outside the zone.
     pub(super) fn intern(&mut self, name: &Name) -> Option<usize> {
-        // One walk of the name (hickory's label iterator costs more than the rest of this
-        // per record of a large zone): its wire form as written, and where labels start.
-        let (mut wire, mut len) = ([0u8; 255], 0);
-        let (mut starts, mut count) = ([0u8; 128], 0);
-        for label in name.iter() {
-            let end = len + 1 + label.len();
-            if end >= 255 || count >= 127 {
-                return None;
-            }
-            starts[count] = len as u8;
-            count += 1;
-            wire[len] = label.len() as u8;
-            wire[len + 1..end].copy_from_slice(label);
-            len = end;
-        }
-        starts[count] = len as u8; // the root label
-        count += 1;
-        len += 1; // wire[len - 1] is the root's zero
-        // Inside the zone: the last labels are the zone's own (in any case, RFC 4343).
+        self.intern_written(NameBuf::from_name(name).ok()?.wire())
+    }
+
+    /// As [`Nodes::intern`], for a name in wire form as written (case kept).
+    pub(super) fn intern_written(&mut self, wire: &[u8]) -> Option<usize> {
+        let len = wire.len();
+        // Inside the zone: the last labels are the zone's own (in any case, RFC 4343),
+        // starting on a label boundary.
         let ours = len.checked_sub(self.origin_wire.len())?;
-        let mut lowered = wire;
-        lowered[..len].make_ascii_lowercase();
-        if lowered[ours..len] != *self.origin_wire || !starts[..count].contains(&(ours as u8)) {
+        let mut lowered = [0u8; 255];
+        let lowered = lowered.get_mut(..len)?;
+        lowered.copy_from_slice(wire);
+        lowered.make_ascii_lowercase();
+        if lowered[ours..] != *self.origin_wire || !starts_label(wire, ours) {
             return None;
         }
-        Some(self.intern_wire(&wire[..ours], &lowered[..len]))
+        Some(self.intern_wire(&wire[..ours], lowered))
+    }
+
+    /// The zone's name in wire form, lowercased.
+    pub(super) fn origin_wire(&self) -> &[u8] {
+        &self.origin_wire
     }
 
     /// As [`Nodes::intern`], with the labels as written and the lowercased whole name.

@@ -11,7 +11,7 @@ use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use std::str::FromStr;
 
 use super::lexer::Token;
-use super::wire::name_of;
+use super::wire::NameBuf;
 
 /// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
 pub fn parse_type(s: &str) -> Option<RecordType> {
@@ -48,37 +48,68 @@ fn name_fields(t: RecordType) -> &'static [usize] {
     }
 }
 
-/// Makes a master-file name absolute: `@` is the origin, a name without a final dot is
-/// relative to the origin (RFC 1035 §5.1).
-pub fn absolute_name(text: &str, origin: &Name) -> Result<Name, String> {
-    if text == "@" {
-        return Ok(origin.clone());
-    }
-    let bad = |e: String| format!("bad name '{text}': {e}");
-    // Most names have no escapes: their labels are slices of the text, with no allocation
-    // per label (a million-record zone reads a million owner names).
-    let body = text.strip_suffix('.').unwrap_or(text);
-    let name = if !text.contains('\\') && !body.is_empty() && !body.split('.').any(str::is_empty) {
-        let absolute = body.len() < text.len();
-        from_labels(body.split('.').map(str::as_bytes), absolute, origin)
-    } else {
-        let (labels, absolute) = presentation_labels(text).map_err(bad)?;
-        from_labels(labels.iter().map(Vec::as_slice), absolute, origin)
-    };
-    name.map_err(|e| bad(e.into()))
+/// A zone file's current origin, which relative names end in (RFC 1035 §5.1), also in
+/// wire form as written so that a name read is completed by one copy.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub name: Name,
+    wire: NameBuf,
 }
 
-/// The name of `labels`, followed by `origin`'s unless the name is `absolute`.
-fn from_labels<'a>(
-    labels: impl Iterator<Item = &'a [u8]>,
-    absolute: bool,
-    origin: &'a Name,
-) -> Result<Name, &'static str> {
-    if absolute {
-        name_of(labels)
-    } else {
-        name_of(labels.chain(origin.iter()))
+impl Origin {
+    pub fn new(name: Name) -> Result<Origin, String> {
+        let wire = NameBuf::from_name(&name).map_err(|e| format!("bad origin {name}: {e}"))?;
+        Ok(Origin { name, wire })
     }
+
+    /// The root, for names that are always absolute.
+    pub fn root() -> Origin {
+        Origin::new(Name::root()).expect("the root is a name")
+    }
+}
+
+/// Makes a master-file name absolute: `@` is the origin, a name without a final dot is
+/// relative to the origin (RFC 1035 §5.1).
+pub fn absolute_name(text: &str, origin: &Origin) -> Result<Name, String> {
+    if text == "@" {
+        return Ok(origin.name.clone());
+    }
+    absolute_wire(text, origin).map(|b| b.to_name())
+}
+
+/// As [`absolute_name`], in wire form as written: owner names are read into this form, and
+/// never become a `Name` unless a message needs one.
+pub fn absolute_wire(text: &str, origin: &Origin) -> Result<NameBuf, String> {
+    if text == "@" {
+        return Ok(origin.wire);
+    }
+    let bad = |e: &str| format!("bad name '{text}': {e}");
+    let mut b = NameBuf::default();
+    // Most names have no escapes: their labels are slices of the text, with no allocation
+    // per label (a million-record zone reads a million owner names).
+    let bytes = text.as_bytes();
+    let body = bytes.strip_suffix(b".").unwrap_or(bytes);
+    let labels = || body.split(|&c| c == b'.');
+    let absolute = if !body.is_empty() && !bytes.contains(&b'\\') && labels().all(|l| !l.is_empty())
+    {
+        for label in labels() {
+            b.push_label(label).map_err(bad)?;
+        }
+        body.len() < bytes.len()
+    } else {
+        let (labels, absolute) = presentation_labels(text).map_err(|e| bad(&e))?;
+        for label in &labels {
+            b.push_label(label).map_err(bad)?;
+        }
+        absolute
+    };
+    let suffix = if absolute {
+        &[0][..]
+    } else {
+        origin.wire.wire()
+    };
+    b.end_with(suffix).map_err(bad)?;
+    Ok(b)
 }
 
 /// A name from a configuration file, always taken as absolute (`example.test` is
@@ -87,7 +118,7 @@ pub fn config_name(text: &str) -> Result<Name, String> {
     if text == "@" {
         return Err("'@' means a zone's origin only inside a zone file".into());
     }
-    absolute_name(text, &Name::root())
+    absolute_name(text, &Origin::root())
 }
 
 /// The labels of a name in presentation format (RFC 1035 §5.1), and whether it ends in
@@ -141,7 +172,7 @@ fn presentation_labels(text: &str) -> Result<(Vec<Vec<u8>>, bool), String> {
 }
 
 /// Parses the RDATA tokens of one record of type `t`.
-pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RData, String> {
+pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
     if tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#") {
         return parse_generic(t, &tokens[1..]);
     }
@@ -206,7 +237,7 @@ fn put_name(rdata: &mut RData, i: usize, name: Name) {
 /// Records whose names are built here rather than by hickory's text parser, which refuses
 /// names BIND takes, such as RFC 2317's `CNAME 1.0/26.2.0.192.in-addr.arpa.`: NS, CNAME,
 /// PTR, MX and SRV. Other shapes go to hickory.
-fn with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Option<Result<RData, String>> {
+fn with_names(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<RData, String>> {
     if tokens.iter().any(|tok| tok.quoted)
         || !matches!(
             (t, tokens.len()),
@@ -220,7 +251,7 @@ fn with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Option<Result<R
     Some(build_with_names(t, tokens, origin))
 }
 
-fn build_with_names(t: RecordType, tokens: &[Token], origin: &Name) -> Result<RData, String> {
+fn build_with_names(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
     use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR, SRV};
     let name = |i: usize| absolute_name(&tokens[i].text, origin);
     let number = |i: usize, what: &str| {
@@ -331,6 +362,7 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zone::wire::name_of;
 
     fn toks(s: &str) -> Vec<Token> {
         s.split_whitespace()
@@ -341,8 +373,8 @@ mod tests {
             .collect()
     }
 
-    fn origin() -> Name {
-        Name::from_ascii("example.test.").unwrap()
+    fn origin() -> Origin {
+        Origin::new(Name::from_ascii("example.test.").unwrap()).unwrap()
     }
 
     #[test]
@@ -388,12 +420,20 @@ mod tests {
             "a.b.*",
         ] {
             let (labels, absolute) = presentation_labels(t).unwrap();
-            let expected = from_labels(labels.iter().map(Vec::as_slice), absolute, &o);
+            let labels = labels.iter().map(Vec::as_slice);
+            let expected = if absolute {
+                name_of(labels)
+            } else {
+                name_of(labels.chain(o.name.iter()))
+            };
             assert_eq!(
                 n(t).unwrap().to_ascii(),
                 expected.unwrap().to_ascii(),
                 "{t}"
             );
+            // Case is kept as written, in the wire form as in the name.
+            let wire = absolute_wire(t, &o).unwrap();
+            assert_eq!(wire.to_name().to_ascii(), n(t).unwrap().to_ascii());
         }
         let r = parse_rdata(RecordType::MX, &toks("10 0/26"), &o).unwrap();
         assert_eq!(r.to_string(), "10 0\\/26.example.test.");

@@ -49,15 +49,41 @@ impl Hasher for NameHasher {
     }
 }
 
-/// The absolute name of `labels`, built through hickory's wire decoder: a label is
-/// copied once, where `Name::from_labels` makes a `Label` and two vectors of results per
-/// label (a third of the time to read a zone of A records went there). Labels must be
-/// 1–63 octets and the name at most 255 in wire form (RFC 1035 §3.1, RFC 2181 §11).
+/// The absolute name of `labels` (see [`NameBuf`] for the rules).
 pub fn name_of<'a>(labels: impl IntoIterator<Item = &'a [u8]>) -> Result<Name, &'static str> {
-    use hickory_proto::serialize::binary::BinDecodable;
-    let mut wire = [0u8; 255];
-    let mut end = 0;
+    let mut b = NameBuf::default();
     for label in labels {
+        b.push_label(label)?;
+    }
+    b.end_with(&[0])?;
+    Ok(b.to_name())
+}
+
+/// An absolute name in wire form as written (case kept), built on the stack. Labels are
+/// 1–63 octets and the name at most 255 in wire form (RFC 1035 §3.1, RFC 2181 §11).
+///
+/// Zone files are read into this form: a `Name` is built from it only where one is
+/// needed, through hickory's wire decoder, which copies a label once where
+/// `Name::from_labels` makes a `Label` and two vectors of results per label (a third of
+/// the time to read a zone of A records went there).
+#[derive(Debug, Clone, Copy)]
+pub struct NameBuf {
+    bytes: [u8; 255],
+    len: usize,
+}
+
+impl Default for NameBuf {
+    fn default() -> Self {
+        NameBuf {
+            bytes: [0; 255],
+            len: 0,
+        }
+    }
+}
+
+impl NameBuf {
+    /// Appends a label.
+    pub fn push_label(&mut self, label: &[u8]) -> Result<(), &'static str> {
         if label.is_empty() {
             return Err("empty label");
         }
@@ -65,15 +91,48 @@ pub fn name_of<'a>(labels: impl IntoIterator<Item = &'a [u8]>) -> Result<Name, &
             return Err("label longer than 63 octets");
         }
         // The root's zero octet must still fit after this label.
-        let next = end + 1 + label.len();
-        if next >= wire.len() {
+        let next = self.len + 1 + label.len();
+        if next >= self.bytes.len() {
             return Err("name longer than 255 octets");
         }
-        wire[end] = label.len() as u8;
-        wire[end + 1..next].copy_from_slice(label);
-        end = next;
+        self.bytes[self.len] = label.len() as u8;
+        self.bytes[self.len + 1..next].copy_from_slice(label);
+        self.len = next;
+        Ok(())
     }
-    Name::from_bytes(&wire[..=end]).map_err(|_| "not a valid name")
+
+    /// Ends the name with `suffix`, the wire form of an absolute name (`[0]` for the
+    /// root).
+    pub fn end_with(&mut self, suffix: &[u8]) -> Result<(), &'static str> {
+        let next = self.len + suffix.len();
+        if next > self.bytes.len() {
+            return Err("name longer than 255 octets");
+        }
+        self.bytes[self.len..next].copy_from_slice(suffix);
+        self.len = next;
+        Ok(())
+    }
+
+    /// The wire form (once ended).
+    pub fn wire(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The name as a hickory `Name`.
+    pub fn to_name(&self) -> Name {
+        use hickory_proto::serialize::binary::BinDecodable;
+        Name::from_bytes(self.wire()).expect("labels and length were checked as they were added")
+    }
+
+    /// The wire form of `name` as written.
+    pub fn from_name(name: &Name) -> Result<NameBuf, &'static str> {
+        let mut b = NameBuf::default();
+        for label in name.iter() {
+            b.push_label(label)?;
+        }
+        b.end_with(&[0])?;
+        Ok(b)
+    }
 }
 
 /// The table's hash, from the 32 bits a table keeps per entry: both ends of the 64-bit
