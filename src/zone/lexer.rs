@@ -8,32 +8,33 @@
 
 use std::fmt;
 
-/// One token of an entry: a word or a quoted string (quotes removed, escapes kept raw).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    pub text: String,
+/// One token of an entry: a word or a quoted string (quotes removed, escapes kept raw),
+/// as a slice of the text read: tokens are never copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token<'t> {
+    pub text: &'t str,
     pub quoted: bool,
 }
 
-impl Token {
+impl Token<'_> {
     /// The token as it would be written in a master file (quoted strings re-quoted).
     pub fn to_source(&self) -> String {
         if self.quoted {
             format!("\"{}\"", self.text)
         } else {
-            self.text.clone()
+            self.text.to_string()
         }
     }
 }
 
 /// One logical line of a master file.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct Entry<'t> {
     /// 1-based line where the entry starts.
     pub line: usize,
     /// True when the line began with blank space: the owner is inherited.
     pub blank_owner: bool,
-    pub tokens: Vec<Token>,
+    pub tokens: Vec<Token<'t>>,
 }
 
 /// A lexical error with its 1-based line.
@@ -49,18 +50,39 @@ impl fmt::Display for LexError {
     }
 }
 
-struct State<'s> {
+struct State<'s, 't> {
+    text: &'t str,
     /// Where each entry goes when it is complete.
-    sink: &'s mut dyn FnMut(Entry),
-    current: Option<Entry>,
-    word: Option<String>,
+    sink: &'s mut dyn FnMut(&Entry<'t>),
+    /// The entry being read, if one is open; its token vector is reused entry after entry.
+    entry: Entry<'t>,
+    open: bool,
+    /// The word being read: where it starts and ends in the text.
+    word: Option<(usize, usize)>,
     depth: usize,
     paren_line: usize,
 }
 
-impl State<'_> {
+impl<'t> State<'_, 't> {
+    /// Opens an entry at `line` unless one is open.
+    fn open(&mut self, line: usize, blank_owner: bool) {
+        if !self.open {
+            self.open = true;
+            self.entry.line = line;
+            self.entry.blank_owner = blank_owner;
+            self.entry.tokens.clear();
+        }
+    }
+
+    /// Extends the word being read (or starts one) over `from..to`.
+    fn word(&mut self, from: usize, to: usize) {
+        let start = self.word.map_or(from, |(start, _)| start);
+        self.word = Some((start, to));
+    }
+
     fn flush_word(&mut self, line: usize) {
-        if let Some(text) = self.word.take() {
+        if let Some((from, to)) = self.word.take() {
+            let text = &self.text[from..to];
             self.push(
                 line,
                 Token {
@@ -71,30 +93,22 @@ impl State<'_> {
         }
     }
 
-    fn push(&mut self, line: usize, token: Token) {
-        self.current
-            .get_or_insert_with(|| Entry {
-                line,
-                blank_owner: false,
-                tokens: Vec::new(),
-            })
-            .tokens
-            .push(token);
+    fn push(&mut self, line: usize, token: Token<'t>) {
+        self.open(line, false);
+        self.entry.tokens.push(token);
     }
 
     fn end_entry(&mut self) {
-        if let Some(e) = self.current.take()
-            && !e.tokens.is_empty()
-        {
-            (self.sink)(e);
+        if std::mem::take(&mut self.open) && !self.entry.tokens.is_empty() {
+            (self.sink)(&self.entry);
         }
     }
 }
 
 /// Splits master-file text into entries.
-pub fn lex(text: &str) -> Result<Vec<Entry>, LexError> {
+pub fn lex(text: &str) -> Result<Vec<Entry<'_>>, LexError> {
     let mut entries = Vec::new();
-    lex_each(text, &mut |e| entries.push(e))?;
+    lex_each(text, &mut |e| entries.push(e.clone()))?;
     Ok(entries)
 }
 
@@ -103,12 +117,19 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, LexError> {
 /// handed over when the error is returned.
 ///
 /// The text is walked by byte: every character with a meaning here is ASCII, so a run of
-/// other bytes (a word, or the inside of a quoted string) never splits a UTF-8 sequence,
-/// and is copied in one piece rather than character by character.
-pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError> {
+/// other bytes (a word, or the inside of a quoted string) never splits a UTF-8 sequence.
+/// A token is a slice of the text: a word's escapes and a string's escapes and line
+/// breaks are kept as written, so each is one run of it.
+pub fn lex_each<'t>(text: &'t str, sink: &mut dyn FnMut(&Entry<'t>)) -> Result<(), LexError> {
     let mut st = State {
+        text,
         sink,
-        current: None,
+        entry: Entry {
+            line: 0,
+            blank_owner: false,
+            tokens: Vec::new(),
+        },
+        open: false,
         word: None,
         depth: 0,
         paren_line: 0,
@@ -130,11 +151,7 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
         if at_line_start {
             at_line_start = false;
             if st.depth == 0 && (c == b' ' || c == b'\t') {
-                st.current = Some(Entry {
-                    line,
-                    blank_owner: true,
-                    tokens: Vec::new(),
-                });
+                st.open(line, true);
                 continue;
             }
         }
@@ -157,11 +174,7 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                 st.flush_word(line);
                 if st.depth == 0 {
                     st.paren_line = line;
-                    st.current.get_or_insert_with(|| Entry {
-                        line,
-                        blank_owner: false,
-                        tokens: Vec::new(),
-                    });
+                    st.open(line, false);
                 }
                 st.depth += 1;
             }
@@ -182,65 +195,45 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
                     line: start,
                     message: "unterminated quoted string".into(),
                 };
-                let mut s = String::new();
+                let from = i;
                 loop {
-                    let end = run_end(i, b"\"\\\n");
-                    s.push_str(&text[i..end]);
-                    i = end;
+                    i = run_end(i, b"\"\\\n");
                     match bytes.get(i) {
                         None => return Err(unterminated()),
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
+                        Some(b'"') => break,
                         Some(b'\\') => {
                             // The escape is kept for the RDATA parser, which reads it.
                             let n = text[i + 1..].chars().next().ok_or_else(unterminated)?;
                             if n == '\n' {
                                 line += 1;
                             }
-                            s.push('\\');
-                            s.push(n);
                             i += 1 + n.len_utf8();
                         }
                         Some(_) => {
                             line += 1;
-                            s.push('\n');
                             i += 1;
                         }
                     }
                 }
-                st.push(
-                    start,
-                    Token {
-                        text: s,
-                        quoted: true,
-                    },
-                );
+                let text = &text[from..i];
+                i += 1; // the closing quote
+                st.push(start, Token { text, quoted: true });
             }
-            b'\\' => {
-                let w = st.word.get_or_insert_with(String::new);
-                w.push('\\');
-                match text[i..].chars().next() {
-                    Some('\n') | None => {
-                        return Err(LexError {
-                            line,
-                            message: "backslash at end of line".into(),
-                        });
-                    }
-                    Some(n) => {
-                        w.push(n);
-                        i += n.len_utf8();
-                    }
+            b'\\' => match text[i..].chars().next() {
+                Some('\n') | None => {
+                    return Err(LexError {
+                        line,
+                        message: "backslash at end of line".into(),
+                    });
                 }
-            }
+                Some(n) => {
+                    st.word(i - 1, i + n.len_utf8());
+                    i += n.len_utf8();
+                }
+            },
             _ => {
                 let end = run_end(i, b"\n\r \t;()\"\\");
-                let piece = &text[i - 1..end];
-                match &mut st.word {
-                    Some(w) => w.push_str(piece),
-                    None => st.word = Some(piece.to_string()),
-                }
+                st.word(i - 1, end);
                 i = end;
             }
         }
@@ -260,8 +253,8 @@ pub fn lex_each(text: &str, sink: &mut dyn FnMut(Entry)) -> Result<(), LexError>
 mod tests {
     use super::*;
 
-    fn texts(e: &Entry) -> Vec<&str> {
-        e.tokens.iter().map(|t| t.text.as_str()).collect()
+    fn texts<'t>(e: &Entry<'t>) -> Vec<&'t str> {
+        e.tokens.iter().map(|t| t.text).collect()
     }
 
     #[test]

@@ -61,7 +61,11 @@ struct Ctx {
     origin: Origin,
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
-    last_owner: Option<NameBuf>,
+    /// The owner of the last record, `owners[i]`, for the next line that starts blank;
+    /// a name is read into the other slot, so a bad one leaves it in place, and neither
+    /// is copied per record.
+    last_owner: Option<usize>,
+    owners: [NameBuf; 2],
     depth: usize,
 }
 
@@ -120,6 +124,7 @@ pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceReco
         default_ttl: None,
         last_ttl: None,
         last_owner: None,
+        owners: Default::default(),
         depth: 0,
     };
     r.read_text(text, &mut ctx);
@@ -162,6 +167,7 @@ impl Reader<'_> {
             default_ttl,
             last_ttl: None,
             last_owner: None,
+            owners: Default::default(),
             depth,
         };
         self.read_text(&text, &mut ctx);
@@ -171,9 +177,9 @@ impl Reader<'_> {
         let lexed = lex_each(text, &mut |entry| {
             let first = &entry.tokens[0];
             let result = if !entry.blank_owner && !first.quoted && first.text.starts_with('$') {
-                self.directive(&entry, ctx)
+                self.directive(entry, ctx)
             } else {
-                self.record(&entry, ctx)
+                self.record(entry, ctx)
             };
             if let Err(msg) = result {
                 self.problem(&ctx.file, entry.line, msg);
@@ -192,14 +198,14 @@ impl Reader<'_> {
                     return Err("$ORIGIN needs exactly one name".into());
                 };
                 // A relative $ORIGIN is relative to the current origin (RFC 1035 §5.1).
-                ctx.origin = Origin::new(absolute_name(&name.text, &ctx.origin)?)?;
+                ctx.origin = Origin::new(absolute_name(name.text, &ctx.origin)?)?;
                 Ok(())
             }
             "$TTL" => {
                 let [ttl] = args else {
                     return Err("$TTL needs exactly one TTL".into());
                 };
-                ctx.default_ttl = Some(ttl_value(&ttl.text)?);
+                ctx.default_ttl = Some(ttl_value(ttl.text)?);
                 Ok(())
             }
             "$INCLUDE" => self.include(e, args, ctx),
@@ -211,7 +217,7 @@ impl Reader<'_> {
     fn include(&mut self, e: &Entry, args: &[Token], ctx: &mut Ctx) -> Result<(), String> {
         let (file, origin) = match args {
             [f] => (f, ctx.origin.clone()),
-            [f, o] => (f, Origin::new(absolute_name(&o.text, &ctx.origin)?)?),
+            [f, o] => (f, Origin::new(absolute_name(o.text, &ctx.origin)?)?),
             _ => return Err("$INCLUDE needs a file name and an optional origin".into()),
         };
         if ctx.depth >= MAX_INCLUDE_DEPTH {
@@ -219,7 +225,7 @@ impl Reader<'_> {
                 "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep"
             ));
         }
-        let path = ctx.dir.join(&file.text);
+        let path = ctx.dir.join(file.text);
         let file_name = ctx.file.clone();
         self.read_file(
             &path,
@@ -237,9 +243,10 @@ impl Reader<'_> {
             ctx.last_owner
                 .ok_or("record has no owner name and there is no previous owner")?
         } else {
-            let o = absolute_wire(&toks[0].text, &ctx.origin)?;
+            let slot = ctx.last_owner.map_or(0, |i| 1 - i);
+            absolute_wire(toks[0].text, &ctx.origin, &mut ctx.owners[slot])?;
             toks = &toks[1..];
-            o
+            slot
         };
         ctx.last_owner = Some(owner);
         let (ttl, rtype, rest) = ttl_class_type(toks)?;
@@ -263,7 +270,7 @@ impl Reader<'_> {
             },
         };
         (self.sink)(Read {
-            owner: &owner,
+            owner: &ctx.owners[owner],
             ttl,
             data: rdata,
             file: &ctx.file,
@@ -276,7 +283,7 @@ impl Reader<'_> {
         if args.len() < 4 {
             return Err("$GENERATE needs: range lhs [ttl] [class] type rhs".into());
         }
-        let (start, stop, step) = parse_range(&args[0].text)?;
+        let (start, stop, step) = parse_range(args[0].text)?;
         if (stop - start) / step >= MAX_GENERATE {
             return Err(format!(
                 "$GENERATE range makes more than {MAX_GENERATE} records"
@@ -289,7 +296,7 @@ impl Reader<'_> {
             let mut line = owner_text;
             for t in &args[2..] {
                 line.push(' ');
-                let s = substitute(&t.text, i)?;
+                let s = substitute(t.text, i)?;
                 // A quoted right-hand side holds several fields: re-tokenise it.
                 line.push_str(&s);
             }
@@ -308,15 +315,17 @@ impl Reader<'_> {
 }
 
 /// Parses `[ttl] [class]` in either order followed by a type (RFC 1035 §5.1).
-fn ttl_class_type(toks: &[Token]) -> Result<(Option<u32>, RecordType, &[Token]), String> {
+fn ttl_class_type<'a, 't>(
+    toks: &'a [Token<'t>],
+) -> Result<(Option<u32>, RecordType, &'a [Token<'t>]), String> {
     let mut ttl = None;
     let mut class_seen = false;
     for (i, t) in toks.iter().enumerate() {
         if ttl.is_none() && t.text.starts_with(|c: char| c.is_ascii_digit()) {
-            ttl = Some(ttl_value(&t.text)?);
+            ttl = Some(ttl_value(t.text)?);
             continue;
         }
-        if !class_seen && is_class(&t.text) {
+        if !class_seen && is_class(t.text) {
             let up = t.text.to_ascii_uppercase();
             if !matches!(up.as_str(), "IN" | "CLASS1") {
                 return Err(format!("class {up} is not supported (only IN)"));
@@ -324,7 +333,7 @@ fn ttl_class_type(toks: &[Token]) -> Result<(Option<u32>, RecordType, &[Token]),
             class_seen = true;
             continue;
         }
-        return match parse_type(&t.text) {
+        return match parse_type(t.text) {
             Some(rt) => Ok((ttl, rt, &toks[i + 1..])),
             None => Err(format!("unknown record type '{}'", t.text)),
         };
@@ -482,6 +491,18 @@ mod tests {
         assert_eq!(rs[0].record.ttl, 30);
         assert_eq!(rs[1].record.ttl, 1800);
         assert_eq!(rs[1].record.name, rs[0].record.name);
+    }
+
+    #[test]
+    fn a_bad_owner_leaves_the_previous_owner_for_blank_lines() {
+        let (rs, ps) = read("$TTL 60\nok A 192.0.2.1\nbad..name A 192.0.2.2\n  A 192.0.2.3\n");
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(
+            (ps[0].line, ps[0].message.as_str()),
+            (3, "bad name 'bad..name': empty label")
+        );
+        let owners: Vec<_> = rs.iter().map(|r| r.record.name.to_ascii()).collect();
+        assert_eq!(owners, ["ok.example.test.", "ok.example.test."]);
     }
 
     #[test]

@@ -74,17 +74,19 @@ pub fn absolute_name(text: &str, origin: &Origin) -> Result<Name, String> {
     if text == "@" {
         return Ok(origin.name.clone());
     }
-    absolute_wire(text, origin).map(|b| b.to_name())
+    let mut b = NameBuf::default();
+    absolute_wire(text, origin, &mut b)?;
+    Ok(b.to_name())
 }
 
-/// As [`absolute_name`], in wire form as written: owner names are read into this form, and
-/// never become a `Name` unless a message needs one.
-pub fn absolute_wire(text: &str, origin: &Origin) -> Result<NameBuf, String> {
+/// As [`absolute_name`], into `b` in wire form as written: owner names are read into this
+/// form, in place, and never become a `Name` unless a message needs one.
+pub fn absolute_wire(text: &str, origin: &Origin, b: &mut NameBuf) -> Result<(), String> {
+    b.clear();
     if text == "@" {
-        return Ok(origin.wire);
+        return b.end_with(origin.wire.wire()).map_err(String::from);
     }
     let bad = |e: &str| format!("bad name '{text}': {e}");
-    let mut b = NameBuf::default();
     // Most names have no escapes: their labels are slices of the text, with no allocation
     // per label (a million-record zone reads a million owner names).
     let bytes = text.as_bytes();
@@ -108,8 +110,7 @@ pub fn absolute_wire(text: &str, origin: &Origin) -> Result<NameBuf, String> {
     } else {
         origin.wire.wire()
     };
-    b.end_with(suffix).map_err(bad)?;
-    Ok(b)
+    b.end_with(suffix).map_err(bad)
 }
 
 /// A name from a configuration file, always taken as absolute (`example.test` is
@@ -201,7 +202,7 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<R
     for (i, tok) in tokens.iter().enumerate() {
         shown.push(tok.to_source());
         if fields.contains(&i) && !tok.quoted {
-            names.push((i, absolute_name(&tok.text, origin)?));
+            names.push((i, absolute_name(tok.text, origin)?));
             parts.push(".".to_string());
         } else {
             parts.push(tok.to_source());
@@ -253,7 +254,7 @@ fn with_names(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result
 
 fn build_with_names(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
     use hickory_proto::rr::rdata::{CNAME, MX, NS, PTR, SRV};
-    let name = |i: usize| absolute_name(&tokens[i].text, origin);
+    let name = |i: usize| absolute_name(tokens[i].text, origin);
     let number = |i: usize, what: &str| {
         let text = &tokens[i].text;
         text.parse::<u16>()
@@ -284,13 +285,13 @@ fn address(t: RecordType, tokens: &[Token]) -> Option<Result<RData, String>> {
         (RecordType::A, [tok]) if !tok.quoted => {
             Some(match tok.text.parse::<std::net::Ipv4Addr>() {
                 Ok(ip) => Ok(RData::A(ip.into())),
-                Err(_) => bad("IPv4", &tok.text),
+                Err(_) => bad("IPv4", tok.text),
             })
         }
         (RecordType::AAAA, [tok]) if !tok.quoted => {
             Some(match tok.text.parse::<std::net::Ipv6Addr>() {
                 Ok(ip) => Ok(RData::AAAA(ip.into())),
-                Err(_) => bad("IPv6", &tok.text),
+                Err(_) => bad("IPv6", tok.text),
             })
         }
         _ => None,
@@ -325,7 +326,7 @@ fn parse_generic(t: RecordType, tokens: &[Token]) -> Result<RData, String> {
         .text
         .parse()
         .map_err(|_| format!("bad generic data length '{}'", len_tok.text))?;
-    let hex: String = tokens[1..].iter().map(|t| t.text.as_str()).collect();
+    let hex: String = tokens[1..].iter().map(|t| t.text).collect();
     let bytes = decode_hex(&hex)?;
     if bytes.len() != len as usize {
         return Err(format!(
@@ -364,10 +365,10 @@ mod tests {
     use super::*;
     use crate::zone::wire::name_of;
 
-    fn toks(s: &str) -> Vec<Token> {
+    fn toks(s: &str) -> Vec<Token<'_>> {
         s.split_whitespace()
-            .map(|w| Token {
-                text: w.into(),
+            .map(|text| Token {
+                text,
                 quoted: false,
             })
             .collect()
@@ -432,7 +433,8 @@ mod tests {
                 "{t}"
             );
             // Case is kept as written, in the wire form as in the name.
-            let wire = absolute_wire(t, &o).unwrap();
+            let mut wire = NameBuf::default();
+            absolute_wire(t, &o, &mut wire).unwrap();
             assert_eq!(wire.to_name().to_ascii(), n(t).unwrap().to_ascii());
         }
         let r = parse_rdata(RecordType::MX, &toks("10 0/26"), &o).unwrap();
@@ -451,16 +453,16 @@ mod tests {
     fn names_in_records_parsed_by_hickory_take_any_octet() {
         use hickory_proto::rr::rdata::HTTPS;
         let o = origin();
-        let quoted = |s: &str| {
+        fn quoted(s: &str) -> Vec<Token<'_>> {
             let mut t = toks(s);
             for tok in &mut t {
                 if let Some(inner) = tok.text.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-                    tok.text = inner.into();
+                    tok.text = inner;
                     tok.quoted = true;
                 }
             }
             t
-        };
+        }
         let soa = "ns.0/26. host\\.master 1 1h 15m 1w 5m";
         let r = parse_rdata(RecordType::SOA, &toks(soa), &o).unwrap();
         let RData::SOA(soa) = &r else { panic!("{r:?}") };

@@ -82,6 +82,11 @@ impl Default for NameBuf {
 }
 
 impl NameBuf {
+    /// Makes this the empty sequence of labels again.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// Appends a label.
     pub fn push_label(&mut self, label: &[u8]) -> Result<(), &'static str> {
         if label.is_empty() {
