@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use super::Problem;
 use super::lexer::{Entry, Token, lex, lex_each};
+use super::namebuf::NameBuf;
 use super::rdata::{Origin, absolute_name, absolute_wire, parse_rdata, parse_type};
-use super::wire::NameBuf;
 
 /// A record and where it was written.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ pub mod image;
 pub mod lexer;
 pub mod lookup;
 pub mod master;
+pub mod namebuf;
 pub mod nodes;
 pub mod rdata;
 pub mod set;
@@ -23,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
 use master::SourceRecord;
-use wire::NameBuf;
+use namebuf::NameBuf;
 
 use compact::{Data, Rdata};
 pub use nodes::{Node, Nodes, Owner};

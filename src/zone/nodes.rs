@@ -16,7 +16,8 @@ use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashSet;
 
 use super::RRset;
-use super::wire::{Lowered, NameBuf, WireName, hash, name_of, spread};
+use super::namebuf::{NameBuf, name_of};
+use super::wire::{Lowered, WireName, hash, spread};
 
 /// One name: where its labels and its RRsets are.
 #[derive(Debug, Clone, Copy)]
