@@ -417,6 +417,11 @@ fn format_modifier(spec: &str, i: u64) -> Result<String, String> {
         Some(w) => w.trim().parse().map_err(|_| bad())?,
         None => 0,
     };
+    // A field wider than a whole name (255 octets) is a typo; unchecked, a width of
+    // 4294967295 would fill memory (or overflow `format!`'s width).
+    if width > 255 {
+        return Err(format!("{}: width {width} is over 255", bad()));
+    }
     let base = parts.next().unwrap_or("d").trim();
     let v = (i as i64)
         .checked_add(offset)
@@ -535,6 +540,25 @@ mod tests {
         let (rs, _) = read("$TTL 60\n$GENERATE 0-1 h${0,2,x} MX \"10 m$\"\n");
         assert_eq!(rs[1].record.data.to_string(), "10 m1.example.test.");
         assert_eq!(rs[1].record.name.to_ascii(), "h01.example.test.");
+    }
+
+    #[test]
+    fn generate_widths_past_a_name_are_refused() {
+        for w in ["256", "65536", "4294967295", "18446744073709551615"] {
+            for base in ["d", "x", "n"] {
+                let (_, ps) = read(&format!(
+                    "$TTL 60\n$GENERATE 1-2 h${{0,{w},{base}}} A 10.0.0.1\n"
+                ));
+                assert_eq!(ps.len(), 1, "{w} {base}: {ps:?}");
+                assert_eq!(ps[0].line, 2);
+                assert!(ps[0].message.contains("is over 255"), "{}", ps[0].message);
+            }
+        }
+        let (rs, ps) = read("$TTL 60\n$GENERATE 1-1 h${0,255,d} A 10.0.0.1\n");
+        assert!(
+            rs.is_empty() && ps.len() == 1,
+            "a 255-digit label is too long: {ps:?}"
+        );
     }
 
     #[test]
