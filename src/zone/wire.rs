@@ -14,6 +14,8 @@
 use hickory_proto::rr::Name;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use super::namebuf::NameBuf;
+
 /// A map keyed by domain name, searchable by [`WireName`].
 pub type NameMap<V> = hashbrown::HashMap<Name, V, BuildNameHasher>;
 /// A set of domain names, searchable by [`WireName`].
@@ -224,28 +226,7 @@ impl Lowered {
 
     /// The wire form of `name`, lowercased (`None` for a name too long for the wire).
     pub fn from_name(name: &Name) -> Option<Lowered> {
-        let mut l = Lowered {
-            buf: [0; 255],
-            len: 0,
-            starts: [0; 128],
-            count: 0,
-        };
-        for label in name.iter() {
-            let end = l.len + 1 + label.len();
-            if end >= 255 || l.count >= 128 {
-                return None;
-            }
-            *l.starts.get_mut(l.count)? = l.len as u8;
-            l.count += 1;
-            l.buf[l.len] = label.len() as u8;
-            for (d, s) in l.buf[l.len + 1..end].iter_mut().zip(label) {
-                *d = s.to_ascii_lowercase();
-            }
-            l.len = end;
-        }
-        l.buf[l.len] = 0;
-        l.len += 1;
-        Some(l)
+        Lowered::new(NameBuf::from_name(name).ok()?.wire())
     }
 
     /// The number of labels (the root has none).
