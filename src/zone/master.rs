@@ -97,28 +97,34 @@ pub fn read_master_with(
 
 /// Reads master-file text (for tests and in-memory zones); `file` names it in errors.
 pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
+    let mut records = Vec::new();
+    let problems = read_master_str_with(text, file, origin, &mut |r| {
+        records.push(SourceRecord::from_read(r));
+    });
+    (records, problems)
+}
+
+/// As [`read_master_with`], for master-file text; `file` names it in errors.
+pub fn read_master_str_with(
+    text: &str,
+    file: &str,
+    origin: &Name,
+    sink: &mut dyn FnMut(Read<'_>),
+) -> Vec<Problem> {
+    let file: Arc<str> = Arc::from(file);
+    let mut r = Reader {
+        sink,
+        problems: Vec::new(),
+    };
     let origin = match Origin::new(origin.clone()) {
         Ok(o) => o,
         Err(message) => {
-            let file = file.to_string();
-            return (
-                Vec::new(),
-                vec![Problem {
-                    file,
-                    line: 0,
-                    message,
-                }],
-            );
+            r.problem(&file, 0, message);
+            return r.problems;
         }
     };
-    let mut records = Vec::new();
-    let mut sink = |r: Read<'_>| records.push(SourceRecord::from_read(r));
-    let mut r = Reader {
-        sink: &mut sink,
-        problems: Vec::new(),
-    };
     let mut ctx = Ctx {
-        file: Arc::from(file),
+        file,
         dir: PathBuf::from("."),
         origin,
         default_ttl: None,
@@ -128,8 +134,7 @@ pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceReco
         depth: 0,
     };
     r.read_text(text, &mut ctx);
-    let problems = r.problems;
-    (records, problems)
+    r.problems
 }
 
 impl Reader<'_> {

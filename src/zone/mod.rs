@@ -165,8 +165,9 @@ impl Zone {
 
     /// Loads and validates a zone from master-file text; `file` names it in errors.
     pub fn from_text(origin: &Name, text: &str, file: &str) -> Result<Zone, Vec<Problem>> {
-        let (records, problems) = master::read_master_str(text, file, origin);
-        Zone::build_checked(origin, records, problems, file)
+        let mut b = Builder::new(origin);
+        let problems = master::read_master_str_with(text, file, origin, &mut |r| b.add_read(r));
+        b.finish_checked(problems, file)
     }
 
     /// Builds and validates a zone from transferred records; `source` names them in errors.
