@@ -90,6 +90,17 @@ impl Data {
         }
     }
 
+    /// As [`Data::new`], with the first record apart: a lone record needs no vector.
+    pub fn with_first(first: Option<Rdata>, mut more: Vec<Rdata>, copies: Vec<u32>) -> Data {
+        match first {
+            Some(one) if more.is_empty() && copies.iter().all(|&c| c == 1) => Data::One(one),
+            first => {
+                more.splice(0..0, first);
+                Data::new(more, copies)
+            }
+        }
+    }
+
     /// How often record `i` was written.
     pub fn copies(&self, i: usize) -> u32 {
         match self {
@@ -147,5 +158,22 @@ mod tests {
         assert_eq!((weighted.copies(0), weighted.copies(1)), (1, 3));
         assert!(Data::new(vec![], vec![]).is_empty());
         assert_eq!(std::mem::size_of::<Data>(), 24, "no bigger than one record");
+        // With the first record apart, the same data.
+        assert!(matches!(
+            Data::with_first(Some(a(1)), vec![], vec![]),
+            Data::One(_)
+        ));
+        assert!(matches!(
+            Data::with_first(Some(a(1)), vec![], vec![1]),
+            Data::One(_)
+        ));
+        let many = Data::with_first(Some(a(1)), vec![a(2), a(3)], vec![]);
+        assert_eq!(&*many, &[a(1), a(2), a(3)]);
+        let weighted = Data::with_first(Some(a(1)), vec![a(2)], vec![1, 3]);
+        assert_eq!(&*weighted, &[a(1), a(2)]);
+        assert_eq!((weighted.copies(0), weighted.copies(1)), (1, 3));
+        let lone_weighted = Data::with_first(Some(a(1)), vec![], vec![2]);
+        assert_eq!((&*lone_weighted, lone_weighted.copies(0)), (&[a(1)][..], 2));
+        assert!(Data::with_first(None, vec![], vec![]).is_empty());
     }
 }

@@ -222,7 +222,11 @@ impl Zone {
 struct BuildSet {
     rtype: RecordType,
     ttl: u32,
-    data: Vec<Rdata>,
+    /// The first record, held apart so that a lone record (most sets of a large zone)
+    /// needs no vector; taken when the zone is laid out.
+    first: Option<Rdata>,
+    /// The records after the first.
+    more: Vec<Rdata>,
     /// How often each record was written; empty while each was written once.
     copies: Vec<u32>,
     /// The node's next set, or [`NONE`].
@@ -388,7 +392,8 @@ impl Builder {
             self.sets.push(BuildSet {
                 rtype: t,
                 ttl,
-                data: vec![rdata.into()],
+                first: Some(rdata.into()),
+                more: Vec::new(),
                 copies: Vec::new(),
                 next: NONE,
             });
@@ -399,10 +404,10 @@ impl Builder {
         let is_addr = matches!(t, RecordType::A | RecordType::AAAA);
         let mut warnings = Vec::new();
         let data = Rdata::from(rdata);
-        match set.data.iter().position(|d| *d == data) {
+        match set.first.iter().chain(&set.more).position(|d| *d == data) {
             Some(i) => {
                 if set.copies.is_empty() {
-                    set.copies = vec![1; set.data.len()];
+                    set.copies = vec![1; 1 + set.more.len()];
                 }
                 set.copies[i] += 1;
                 let (n, d) = (owner.to_name(), data.to_rdata());
@@ -416,7 +421,7 @@ impl Builder {
                 }
             }
             None => {
-                set.data.push(data);
+                set.more.push(data);
                 if !set.copies.is_empty() {
                     set.copies.push(1);
                 }
@@ -471,7 +476,8 @@ impl Builder {
             let (mut at, before) = (head, rrsets.len());
             while let Some(s) = self.sets.get_mut(at as usize) {
                 at = s.next;
-                let data = Data::new(std::mem::take(&mut s.data), std::mem::take(&mut s.copies));
+                let (more, copies) = (std::mem::take(&mut s.more), std::mem::take(&mut s.copies));
+                let data = Data::with_first(s.first.take(), more, copies);
                 rrsets.push(RRset::new(s.rtype, s.ttl, data));
             }
             counts.push((rrsets.len() - before) as u16);
