@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::Problem;
 use super::lexer::{Entry, Token, lex, lex_each};
 use super::namebuf::NameBuf;
-use super::rdata::{Origin, absolute_name, absolute_wire, parse_rdata, parse_type};
+use super::rdata::{Origin, absolute_wire, parse_rdata, parse_type};
 
 /// A record and where it was written.
 #[derive(Debug, Clone)]
@@ -67,6 +67,28 @@ struct Ctx {
     last_owner: Option<usize>,
     owners: [NameBuf; 2],
     depth: usize,
+}
+
+impl Ctx {
+    /// The context at the start of a file (or text) named `file`.
+    fn new(
+        file: Arc<str>,
+        dir: PathBuf,
+        origin: Origin,
+        default_ttl: Option<u32>,
+        depth: usize,
+    ) -> Ctx {
+        Ctx {
+            file,
+            dir,
+            origin,
+            default_ttl,
+            last_ttl: None,
+            last_owner: None,
+            owners: Default::default(),
+            depth,
+        }
+    }
 }
 
 /// Reads a master file whose initial origin is `origin`.
@@ -123,16 +145,7 @@ pub fn read_master_str_with(
             return r.problems;
         }
     };
-    let mut ctx = Ctx {
-        file,
-        dir: PathBuf::from("."),
-        origin,
-        default_ttl: None,
-        last_ttl: None,
-        last_owner: None,
-        owners: Default::default(),
-        depth: 0,
-    };
+    let mut ctx = Ctx::new(file, PathBuf::from("."), origin, None, 0);
     r.read_text(text, &mut ctx);
     r.problems
 }
@@ -165,16 +178,9 @@ impl Reader<'_> {
                 return;
             }
         };
-        let mut ctx = Ctx {
-            file: Arc::from(path.display().to_string()),
-            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            origin,
-            default_ttl,
-            last_ttl: None,
-            last_owner: None,
-            owners: Default::default(),
-            depth,
-        };
+        let file = Arc::from(path.display().to_string());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut ctx = Ctx::new(file, dir, origin, default_ttl, depth);
         self.read_text(&text, &mut ctx);
     }
 
@@ -203,7 +209,7 @@ impl Reader<'_> {
                     return Err("$ORIGIN needs exactly one name".into());
                 };
                 // A relative $ORIGIN is relative to the current origin (RFC 1035 §5.1).
-                ctx.origin = Origin::new(absolute_name(name.text, &ctx.origin)?)?;
+                ctx.origin = Origin::read(name.text, &ctx.origin)?;
                 Ok(())
             }
             "$TTL" => {
@@ -222,7 +228,7 @@ impl Reader<'_> {
     fn include(&mut self, e: &Entry, args: &[Token], ctx: &mut Ctx) -> Result<(), String> {
         let (file, origin) = match args {
             [f] => (f, ctx.origin.clone()),
-            [f, o] => (f, Origin::new(absolute_name(o.text, &ctx.origin)?)?),
+            [f, o] => (f, Origin::read(o.text, &ctx.origin)?),
             _ => return Err("$INCLUDE needs a file name and an optional origin".into()),
         };
         if ctx.depth >= MAX_INCLUDE_DEPTH {

@@ -62,6 +62,17 @@ impl Origin {
         Ok(Origin { name, wire })
     }
 
+    /// The origin written as `text` in a `$ORIGIN` or `$INCLUDE` line, relative to
+    /// `current` unless it ends in a dot (RFC 1035 §5.1).
+    pub fn read(text: &str, current: &Origin) -> Result<Origin, String> {
+        let mut wire = NameBuf::default();
+        absolute_wire(text, current, &mut wire)?;
+        Ok(Origin {
+            name: wire.to_name(),
+            wire,
+        })
+    }
+
     /// The root, for names that are always absolute.
     pub fn root() -> Origin {
         Origin::new(Name::root()).expect("the root is a name")
