@@ -335,14 +335,14 @@ impl Engine {
     /// Encodes the answer for `owner`/`rtype` once, as a wire image for the fast path:
     /// the same path as any query, with every address of a balanced set kept in place so
     /// that each query can pick its own.
-    pub(super) fn image(&self, zone: &Zone, owner: &Name, rtype: RecordType) -> Option<Box<Image>> {
+    pub(super) fn image(&self, zone: &Zone, owner: &Name, rtype: RecordType) -> Box<Option<Image>> {
         let q = Query::query(owner.clone(), rtype);
         let mut resp = Message::new(0, MessageType::Response, OpCode::Query);
         resp.add_query(q.clone());
         let mut balanced = Vec::new();
         self.fill(zone, &q, Transport::Tcp, &mut resp, Some(&mut balanced));
-        let bytes = resp.to_vec().ok()?;
-        Image::from_response(&bytes, &balanced).map(Box::new)
+        let bytes = resp.to_vec().ok();
+        Box::new(bytes.and_then(|b| Image::from_response(&b, &balanced)))
     }
 
     /// Fills the sections of `resp`. With `template`, balanced sets are written whole and

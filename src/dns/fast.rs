@@ -207,7 +207,7 @@ impl Answer<'_> {
                 .get_or_init(|| self.engine.image(self.zone, &owner.to_name(), set.rtype)),
             None => return None,
         };
-        let image: &Image = image.as_deref()?;
+        let image: &Image = image.as_ref()?;
         if image.len(self.p.question.len()) > self.room {
             return None; // the full path truncates
         }

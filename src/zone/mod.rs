@@ -17,9 +17,10 @@ pub mod set;
 pub mod wire;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
+use once_cell::race::OnceBox;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
@@ -62,8 +63,10 @@ pub struct RRset {
     /// Set for balanced address RRsets (more than one address, or a configured pool).
     pub plan: Option<Arc<Plan>>,
     /// The answer to a query for this owner and type ([`image`]), encoded at load for
-    /// small zones or on first use; `None` inside when the answer has no image.
-    pub image: OnceLock<Option<Box<image::Image>>>,
+    /// small zones or on first use; `None` inside when the answer has no image. One
+    /// pointer, not `OnceLock`'s two words: every RRset of a million-record zone has one
+    /// (8 MB there). Two threads that race to encode it both do, and one copy is kept.
+    pub image: OnceBox<Option<image::Image>>,
 }
 
 impl RRset {
@@ -73,7 +76,7 @@ impl RRset {
             ttl,
             data,
             plan: None,
-            image: OnceLock::new(),
+            image: OnceBox::new(),
         }
     }
 
