@@ -191,6 +191,12 @@ class Running:
                 pass
         return total
 
+    def measured(self, run):
+        """run()'s result and the server's CPU share (0..1) while it ran."""
+        t0, w0 = self.cpu_ticks(), time.monotonic()
+        out = run()
+        return out, (self.cpu_ticks() - t0) / HZ / (time.monotonic() - w0)
+
     def pss_mib(self):
         total = 0
         for pid in self.tree():
@@ -258,13 +264,8 @@ def main():
     for rnd in range(ROUNDS):
         for s in rotated(rnd):
             r = Running(s, work, origin, zfile, "www." + origin)
-            t0 = r.cpu_ticks()
-            w0 = time.monotonic()
-            fixed = dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True)
-            share = (r.cpu_ticks() - t0) / HZ / (time.monotonic() - w0)
-            t1, w1 = r.cpu_ticks(), time.monotonic()
-            sat = dnsperf(r.port, qfile, ["-c", "8", "-q", "500"])
-            sat_share = (r.cpu_ticks() - t1) / HZ / (time.monotonic() - w1)
+            fixed, share = r.measured(lambda: dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True))
+            sat, sat_share = r.measured(lambda: dnsperf(r.port, qfile, ["-c", "8", "-q", "500"]))
             tcp = dnsperf(r.port, qfile, ["-m", "tcp", "-c", "8", "-q", "200"])
             r.stop()
             res = results[s]
