@@ -18,7 +18,7 @@ import re
 import shutil
 import signal
 import socket
-import statistics
+import json
 import subprocess
 import sys
 import tempfile
@@ -26,6 +26,7 @@ import time
 from datetime import date, datetime, timezone
 
 import chart  # noqa: E402  (bench/chart.py, beside this file)
+from stats import MIN_ROUNDS, median, ratio_interval, verdict  # noqa: E402  (bench/stats.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = int(os.environ.get("RATE", "50000"))
@@ -239,12 +240,9 @@ def rotated(rnd):
     return SERVERS[k:] + SERVERS[:k]
 
 
-def median(xs):
-    xs = [x for x in xs if x == x]
-    return statistics.median(xs) if xs else float("nan")
-
-
 def main():
+    if sys.argv[1:2] == ["pool"]:
+        return pool(sys.argv[2:])
     # This script stays off the server's CPU; the servers are started on theirs by taskset.
     os.sched_setaffinity(0, {int(CLIENT_CPU)})
     for tool in ["dnsperf", "nsd", "knotd", "gdnsd", "taskset"]:
@@ -294,8 +292,42 @@ def main():
             results[s]["pss"].append(r.pss_mib())
             r.stop()
             print(f"1M zone {s}: first answer after {r.load_seconds:.2f}s, PSS {results[s]['pss'][-1]:.0f} MiB", flush=True)
-    report(results)
+    stem = results_stem()
+    machine = machine_line()
+    # Every round's figures, so that runs can be pooled later (`bench.py pool`).
+    with open(stem + ".json", "w") as f:
+        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "results": results}, f, indent=1)
+    report(results, f"{machine} Medians of {ROUNDS} interleaved rounds of {SECONDS} s.", stem)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def pool(files):
+    """One table from the rounds of several runs' .json files, taken on the same machine."""
+    if not files:
+        sys.exit("usage: bench.py pool bench/results/A.json bench/results/B.json ...")
+    runs = []
+    for path in files:
+        with open(path) as f:
+            runs.append(json.load(f))
+    if len({r["machine"] for r in runs}) != 1:
+        sys.exit("these runs were taken on different machines or peer versions; "
+                 "ratios are comparable only within one machine")
+    results = {s: {} for s in SERVERS}
+    for run in runs:
+        # Each run holds as many rounds of every server, so concatenating keeps round i of
+        # rrdns beside round i of each peer (stats.ratio_interval resamples them in pairs).
+        for s in SERVERS:
+            for key, values in run["results"][s].items():
+                results[s].setdefault(key, []).extend(values)
+    n = len(results["rrdns"]["cpu"])
+    names = ", ".join(os.path.basename(p).rsplit(".", 1)[0] for p in files)
+    report(results, f"{runs[0]['machine']} Medians of {n} rounds pooled from {len(runs)} runs ({names}).",
+           results_stem() + "-pooled")
+
+
+def results_stem():
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    return os.path.join(ROOT, "bench", "results", datetime.now(timezone.utc).strftime("%Y-%m-%d-%H%M"))
 
 
 def versions():
@@ -309,7 +341,13 @@ def versions():
     return v
 
 
-def report(results):
+def machine_line():
+    v = versions()
+    return (f"Machine: {os.cpu_count()} CPUs ({platform_cpu()}), server on CPU {SERVER_CPU}, dnsperf {v['dnsperf']} "
+            f"on CPU {CLIENT_CPU}. Peers: NSD {v['nsd']}, Knot {v['knot']}, gdnsd {v['gdnsd']}.")
+
+
+def report(results, how, stem):
     med = {s: {k: median(v) for k, v in r.items()} for s, r in results.items()}
     rr = med["rrdns"]
     rows = [
@@ -322,33 +360,38 @@ def report(results):
         ("1M-record zone: load to first answer (s)", "load", "knot", "<= 1.0"),
         ("1M-record zone: PSS (MiB)", "pss", "gdnsd", "<= 1.0"),
     ]
-    v = versions()
     lines = [
         f"# rrdns benchmark, {date.today().isoformat()}",
         "",
-        f"Machine: {os.cpu_count()} CPUs ({platform_cpu()}), server on CPU {SERVER_CPU}, dnsperf {v['dnsperf']} on CPU {CLIENT_CPU}. "
-        f"Peers: NSD {v['nsd']}, Knot {v['knot']}, gdnsd {v['gdnsd']}. Medians of {ROUNDS} interleaved rounds of {SECONDS} s.",
+        how,
         "",
-        "| measure | rrdns | NSD | Knot | gdnsd | ratio | target |",
-        "|---|---|---|---|---|---|---|",
+        "| measure | rrdns | NSD | Knot | gdnsd | ratio | 90 % interval | target | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     bars = []
     for label, key, peer, target in rows:
         ratio = rr[key] / med[peer][key] if med[peer][key] else float("nan")
+        low, high = ratio_interval(results["rrdns"][key], results[peer][key])
+        said = verdict(ratio, low, high, target)
+        if key == "sat" and said != "-" and max(results["rrdns"]["lost_sat"]) > 0:
+            said = "missed (lost queries)"  # the target is the rate with nothing lost
         cells = " | ".join(f"{med[s][key]:.1f}" for s in SERVERS)
-        lines.append(f"| {label} | {cells} | rrdns/{peer} {ratio:.2f} | {target} |")
-        bars.append((label, peer, ratio, target))
+        span = f"{low:.2f}–{high:.2f}" if low == low else f"- (under {MIN_ROUNDS} rounds)"
+        lines.append(f"| {label} | {cells} | rrdns/{peer} {ratio:.2f} | {span} | {target} | {said} |")
+        bars.append((label, peer, ratio, target, low, high, said))
     lost = " ".join(f"{s} {int(med[s]['lost_sat'])}" for s in SERVERS)
     lines += ["", f"Lost queries at saturation (median): {lost}. At the fixed rate: "
               + " ".join(f"{s} {int(med[s]['lost_fixed'])}" for s in SERVERS) + ".",
+              "", "The interval is a percentile bootstrap over rounds, each round's rrdns and peer figures "
+              "drawn together (bench/stats.py). A verdict is met or missed only when the whole interval is on "
+              "one side of the target; parity means the interval holds it, so the noise of this machine "
+              "decides which side one run's ratio falls on.",
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
               "dnsperf's one core was, and the q/s compare how cheaply each server's answers reach it; "
               "the CPU per answer still compares the servers' own cost."]
     text = "\n".join(lines) + "\n"
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    stem = os.path.join(ROOT, "bench", "results", datetime.now(timezone.utc).strftime("%Y-%m-%d-%H%M"))
     with open(stem + ".svg", "w") as f:
-        f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity)", bars))
+        f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
     text += f"\n![ratios](./{os.path.basename(stem)}.svg)\n"
     with open(stem + ".md", "w") as f:
         f.write(text)

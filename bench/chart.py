@@ -1,8 +1,9 @@
 """An SVG bar chart of benchmark ratios, written with the standard library only.
 
 One bar per measure: the ratio rrdns/peer on a logarithmic axis, with the line at 1.0
-that the targets are stated against. A bar is green where its target is met, red where
-it is not, grey where there is no target.
+that the targets are stated against, and a whisker over the ratio's 90 % interval. A bar is
+green where its target is met, red where it is missed, amber at parity (the interval holds
+the target's bound), grey where there is no target.
 """
 
 import math
@@ -18,16 +19,8 @@ def _x(ratio):
     return LEFT + frac * (WIDTH - LEFT - RIGHT)
 
 
-def _met(ratio, target):
-    if target.startswith("<="):
-        return ratio <= float(target[2:])
-    if target.startswith(">="):
-        return ratio >= float(target[2:])
-    return None
-
-
 def svg(title, bars):
-    """bars: (label, peer, ratio, target) with target like '<= 1.0', '>= 1.0' or '-'."""
+    """bars: (label, peer, ratio, target, low, high, verdict), verdict as bench/stats.py gives it."""
     height = TOP + ROW * len(bars) + 40
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -43,16 +36,24 @@ def svg(title, bars):
             f'stroke="{"#333" if strong else "#ddd"}" stroke-width="{2 if strong else 1}"/>'
         )
         out.append(f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle" fill="#555">{tick:g}</text>')
-    for i, (label, peer, ratio, target) in enumerate(bars):
+    for i, (label, peer, ratio, target, low, high, verdict) in enumerate(bars):
         y = TOP + i * ROW
-        met = _met(ratio, target) if not math.isnan(ratio) else None
-        colour = {True: "#2e7d32", False: "#c62828", None: "#9e9e9e"}[met]
+        colour = {"met": "#2e7d32", "parity": "#ef8f00"}.get(verdict, "#9e9e9e")
+        if verdict.startswith("missed"):
+            colour = "#c62828"
         x0, x1 = _x(1.0), _x(ratio if not math.isnan(ratio) else 1.0)
         left, w = min(x0, x1), max(abs(x1 - x0), 2)
         out.append(f'<text x="16" y="{y + 17}">{escape(label)}</text>')
-        out.append(f'<text x="16" y="{y + 33}" fill="#666" font-size="11">rrdns/{escape(peer)}, target {escape(target)}</text>')
+        said = "no target" if target == "-" else f"target {target}: {verdict}"
+        out.append(f'<text x="16" y="{y + 33}" fill="#666" font-size="11">rrdns/{escape(peer)}, {escape(said)}</text>')
         out.append(f'<rect x="{left:.1f}" y="{y + 6}" width="{w:.1f}" height="24" fill="{colour}"/>')
         tx = max(x0, x1) + 6
+        if not (math.isnan(low) or math.isnan(high)):
+            wl, wh = _x(low), _x(high)
+            out.append(f'<line x1="{wl:.1f}" y1="{y + 18}" x2="{wh:.1f}" y2="{y + 18}" stroke="#222" stroke-width="1.5"/>')
+            for wx in (wl, wh):
+                out.append(f'<line x1="{wx:.1f}" y1="{y + 11}" x2="{wx:.1f}" y2="{y + 25}" stroke="#222" stroke-width="1.5"/>')
+            tx = max(tx, wh + 6)
         out.append(f'<text x="{tx:.1f}" y="{y + 23}">{ratio:.2f}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
