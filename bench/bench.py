@@ -4,13 +4,15 @@
 Every server serves the same zone on 127.0.0.1, pinned to CPU 1; dnsperf is pinned to
 CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times, the order rotated
 by one each round: the first server of a round measured worse in paired runs) and medians
-are reported, because these machines are shared and noisy (shared/FACTS.md).
+are reported, each ratio with a 90 % interval over the rounds (bench/stats.py), because these
+machines are shared and noisy (shared/FACTS.md).
 
 Measures: server CPU share and p50/p99 latency at a fixed rate, QPS at saturation with
 lost queries, pipelined TCP QPS, and the load time and memory (PSS) of a 1,000,000-record
-zone. Writes bench/results/<date>.md and prints the table.
+zone. Writes bench/results/<date>.md (.svg, .json) and prints the table.
 
 Usage: bench/run.sh   (see bench/README.md)
+       python3 bench/bench.py pool bench/results/A.json bench/results/B.json ...
 """
 
 import os
@@ -217,9 +219,9 @@ class Running:
             self.proc.wait()
 
 
-def dnsperf(port, qfile, extra, verbose=False):
+def dnsperf(port, qfile, extra, verbose=False, seconds=SECONDS):
     cmd = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
-           "-l", str(SECONDS)] + extra + (["-v"] if verbose else [])
+           "-l", str(seconds)] + extra + (["-v"] if verbose else [])
     # To a file, read once dnsperf is done: read from a pipe, dnsperf's -v output (a line
     # per query) kept this script busy during the run, often on the server's CPU.
     with tempfile.TemporaryFile("w+") as f:
@@ -259,6 +261,14 @@ def main():
     with open(qfile, "w") as f:
         f.write(queries(origin))
     results = {s: {"cpu": [], "p50": [], "p99": [], "lost_fixed": [], "sat": [], "sat_cpu": [], "sat_us": [], "lost_sat": [], "tcp": []} for s in SERVERS}
+    # A warm-up, not recorded: the first server measured straight after `cargo build` had a p99
+    # several times its other rounds' (452 and 744 us against about 100, in two runs), likely
+    # while the build's files were written back; rotation makes rrdns always that server.
+    os.sync()
+    for s in SERVERS:
+        r = Running(s, work, origin, zfile, "www." + origin)
+        dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], seconds=3)
+        r.stop()
     for rnd in range(ROUNDS):
         for s in rotated(rnd):
             r = Running(s, work, origin, zfile, "www." + origin)
@@ -388,7 +398,9 @@ def report(results, how, stem):
               "decides which side one run's ratio falls on.",
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
               "dnsperf's one core was, and the q/s compare how cheaply each server's answers reach it; "
-              "the CPU per answer still compares the servers' own cost."]
+              "the CPU per answer still compares the servers' own cost, between servers that lost alike: one that "
+              "dropped part of the first burst ran with fewer queries queued after it, which costs the kernel "
+              "less than half as much per answer."]
     text = "\n".join(lines) + "\n"
     with open(stem + ".svg", "w") as f:
         f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
