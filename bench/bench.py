@@ -261,13 +261,14 @@ def main():
     with open(qfile, "w") as f:
         f.write(queries(origin))
     results = {s: {"cpu": [], "p50": [], "p99": [], "lost_fixed": [], "sat": [], "sat_cpu": [], "sat_us": [], "lost_sat": [], "tcp": []} for s in SERVERS}
-    # A warm-up, not recorded: the first server measured straight after `cargo build` had a p99
-    # several times its other rounds' (452 and 744 us against about 100, in two runs), likely
-    # while the build's files were written back; rotation makes rrdns always that server.
+    # A warm-up, not recorded, the same as a fixed-rate run: in four runs the first fixed-rate run
+    # of round 1 (rrdns's, by the rotation) had a p99 of 300-744 us against about 100 in its other
+    # rounds. A warm-up without dnsperf's per-query output did not remove it; one with it did
+    # (140 us), so it is the first large write of that output, not the server.
     os.sync()
     for s in SERVERS:
         r = Running(s, work, origin, zfile, "www." + origin)
-        dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], seconds=3)
+        dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True, seconds=3)
         r.stop()
     for rnd in range(ROUNDS):
         for s in rotated(rnd):
@@ -399,8 +400,8 @@ def report(results, how, stem):
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
               "dnsperf's one core was, and the q/s compare how cheaply each server's answers reach it; "
               "the CPU per answer still compares the servers' own cost, between servers that lost alike: one that "
-              "dropped part of the first burst ran with fewer queries queued after it, which costs the kernel "
-              "less than half as much per answer."]
+              "dropped part of the first burst answered the rest at less than half the CPU per answer "
+              "(bench/README.md)."]
     text = "\n".join(lines) + "\n"
     with open(stem + ".svg", "w") as f:
         f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
