@@ -400,8 +400,8 @@ def report(results, how, stem):
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
               "dnsperf's one core was, and the q/s compare how cheaply each server's answers reach it; "
               "the CPU per answer still compares the servers' own cost, between servers that lost alike: one that "
-              "dropped part of the first burst answered the rest at less than half the CPU per answer "
-              "(bench/README.md)."]
+              "dropped part of the first burst answered the rest at less than half the CPU per answer, because "
+              "dnsperf's receiver spins after a loss and the answers find it awake (bench/README.md)."]
     text = "\n".join(lines) + "\n"
     with open(stem + ".svg", "w") as f:
         f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
