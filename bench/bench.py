@@ -15,12 +15,12 @@ Usage: bench/run.sh   (see bench/README.md)
        python3 bench/bench.py pool bench/results/A.json bench/results/B.json ...
 """
 
+import json
 import os
 import re
 import shutil
 import signal
 import socket
-import json
 import subprocess
 import sys
 import tempfile
