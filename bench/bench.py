@@ -4,8 +4,8 @@
 Every server serves the same zone on 127.0.0.1, pinned to CPU 1; dnsperf is pinned to
 CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times, the order rotated
 by one each round: the first server of a round measured worse in paired runs) and medians
-are reported, each ratio with a 90 % interval over the rounds (bench/stats.py), because these
-machines are shared and noisy (shared/FACTS.md).
+are reported; each ratio is the median of the rounds' own ratios, with a 90 % interval
+(bench/stats.py), because these machines are shared and noisy (shared/FACTS.md).
 
 Measures: server CPU share and p50/p99 latency at a fixed rate, QPS at saturation with
 lost queries, pipelined TCP QPS, and the load time and memory (PSS) of a 1,000,000-record
@@ -13,6 +13,7 @@ zone. Writes bench/results/<date>.md (.svg, .json) and prints the table.
 
 Usage: bench/run.sh   (see bench/README.md)
        python3 bench/bench.py pool bench/results/A.json bench/results/B.json ...
+       python3 bench/bench.py table bench/results/A.json ...   (a run's table again, from its rounds)
 """
 
 import json
@@ -25,10 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import chart  # noqa: E402  (bench/chart.py, beside this file)
-from stats import MIN_ROUNDS, median, ratio_interval, verdict  # noqa: E402  (bench/stats.py)
+from stats import MIN_ROUNDS, median, paired_ratio, verdict  # noqa: E402  (bench/stats.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = int(os.environ.get("RATE", "50000"))
@@ -245,6 +246,8 @@ def rotated(rnd):
 def main():
     if sys.argv[1:2] == ["pool"]:
         return pool(sys.argv[2:])
+    if sys.argv[1:2] == ["table"]:
+        return table(sys.argv[2:])
     # This script stays off the server's CPU; the servers are started on theirs by taskset.
     os.sched_setaffinity(0, {int(CLIENT_CPU)})
     for tool in ["dnsperf", "nsd", "knotd", "gdnsd", "taskset"]:
@@ -326,7 +329,7 @@ def pool(files):
     results = {s: {} for s in SERVERS}
     for run in runs:
         # Each run holds as many rounds of every server, so concatenating keeps round i of
-        # rrdns beside round i of each peer (stats.ratio_interval resamples them in pairs).
+        # rrdns beside round i of each peer (stats.paired_ratio compares them in pairs).
         for s in SERVERS:
             for key, values in run["results"][s].items():
                 results[s].setdefault(key, []).extend(values)
@@ -334,6 +337,17 @@ def pool(files):
     names = ", ".join(os.path.basename(p).rsplit(".", 1)[0] for p in files)
     report(results, f"{runs[0]['machine']} Medians of {n} rounds pooled from {len(runs)} runs ({names}).",
            results_stem() + "-pooled")
+
+
+def table(files):
+    """Writes each run's table and chart again from its .json, with the present statistics."""
+    if not files:
+        sys.exit("usage: bench.py table bench/results/A.json ...")
+    for path in files:
+        with open(path) as f:
+            run = json.load(f)
+        how = f"{run['machine']} Medians of {run['rounds']} interleaved rounds of {run['seconds']} s."
+        report(run["results"], how, path.rsplit(".", 1)[0])
 
 
 def results_stem():
@@ -360,7 +374,6 @@ def machine_line():
 
 def report(results, how, stem):
     med = {s: {k: median(v) for k, v in r.items()} for s, r in results.items()}
-    rr = med["rrdns"]
     rows = [
         ("server CPU at %d q/s (%%)" % RATE, "cpu", "gdnsd", "<= 1.0"),
         ("p99 latency at %d q/s (us)" % RATE, "p99", "gdnsd", "<= 1.0"),
@@ -371,8 +384,9 @@ def report(results, how, stem):
         ("1M-record zone: load to first answer (s)", "load", "knot", "<= 1.0"),
         ("1M-record zone: PSS (MiB)", "pss", "gdnsd", "<= 1.0"),
     ]
+    day = os.path.basename(stem)[:10]  # the run's own date, also when a table is written again
     lines = [
-        f"# rrdns benchmark, {date.today().isoformat()}",
+        f"# rrdns benchmark, {day}",
         "",
         how,
         "",
@@ -381,8 +395,7 @@ def report(results, how, stem):
     ]
     bars = []
     for label, key, peer, target in rows:
-        ratio = rr[key] / med[peer][key] if med[peer][key] else float("nan")
-        low, high = ratio_interval(results["rrdns"][key], results[peer][key])
+        ratio, low, high = paired_ratio(results["rrdns"][key], results[peer][key])
         said = verdict(ratio, low, high, target)
         if key == "sat" and said != "-" and max(results["rrdns"]["lost_sat"]) > 0:
             said = "missed (lost queries)"  # the target is the rate with nothing lost
@@ -393,8 +406,9 @@ def report(results, how, stem):
     lost = " ".join(f"{s} {int(med[s]['lost_sat'])}" for s in SERVERS)
     lines += ["", f"Lost queries at saturation (median): {lost}. At the fixed rate: "
               + " ".join(f"{s} {int(med[s]['lost_fixed'])}" for s in SERVERS) + ".",
-              "", "The interval is a percentile bootstrap over rounds, each round's rrdns and peer figures "
-              "drawn together (bench/stats.py). A verdict is met or missed only when the whole interval is on "
+              "", "Each server's figure is its median over the rounds. The ratio is the median over rounds of rrdns's "
+              "figure divided by the peer's in the same round, so what the machine did in a round cancels; the "
+              "interval is a percentile bootstrap of that median (bench/stats.py). A verdict is met or missed only when the whole interval is on "
               "one side of the target; parity means the interval holds it, so the noise of this machine "
               "decides which side one run's ratio falls on.",
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
@@ -404,7 +418,7 @@ def report(results, how, stem):
               "dnsperf's receiver spins after a loss and the answers find it awake (bench/README.md)."]
     text = "\n".join(lines) + "\n"
     with open(stem + ".svg", "w") as f:
-        f.write(chart.svg(f"rrdns / peer, {date.today().isoformat()} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
+        f.write(chart.svg(f"rrdns / peer, {day} (log scale; 1.0 = parity; whiskers: 90 % interval)", bars))
     text += f"\n![ratios](./{os.path.basename(stem)}.svg)\n"
     with open(stem + ".md", "w") as f:
         f.write(text)

@@ -1,10 +1,15 @@
-"""How far a ratio of medians can be trusted, from the rounds of one benchmark run or several.
+"""A ratio rrdns/peer and how far it can be trusted, from the rounds of one benchmark run or several.
 
 Each round measures every server once, a few seconds apart, so a round of rrdns and the same
-round of a peer share whatever the shared machine was doing then. The interval resamples whole
-rounds (rrdns's and the peer's value of a round together) with replacement and takes the ratio
-of the two medians each time: the percentile bootstrap. Its width is the noise of these
-machines, which a single ratio hides: two runs of one binary gave CPU ratios of 0.91 and 1.06.
+round of a peer share whatever the shared machine was doing then. The ratio is therefore taken
+within each round (rrdns's figure over the peer's) and the median of those per-round ratios is
+reported: what the machine did in a round cancels in that round's ratio. A ratio of the two
+servers' medians instead can pair rrdns's median from one stretch of load with the peer's from
+another; pooling two runs of 1.06 and 0.95 that way gave 1.07, outside both.
+
+The interval resamples the per-round ratios with replacement and takes their median each time:
+the percentile bootstrap. Its width is the noise of these machines, which a single ratio hides:
+two runs of one binary gave CPU ratios of 0.91 and 1.06.
 """
 
 import random
@@ -20,26 +25,26 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def ratio_interval(ours, theirs, draws=DRAWS, level=LEVEL, seed=0):
-    """(low, high) of median(ours)/median(theirs) over rounds resampled in pairs; NaN for
-    fewer than MIN_ROUNDS rounds.
+def round_ratios(ours, theirs):
+    """ours[i] / theirs[i] for every round i in which both servers measured something."""
+    return [a / b for a, b in zip(ours, theirs) if a == a and b == b and b]
+
+
+def paired_ratio(ours, theirs, draws=DRAWS, level=LEVEL, seed=0):
+    """(ratio, low, high): the median of the per-round ratios and its interval; the interval is
+    NaN for fewer than MIN_ROUNDS rounds, the ratio too for none.
 
     `ours[i]` and `theirs[i]` are the two servers' values in round i. The seed is fixed, so
     the same rounds always give the same interval.
     """
-    pairs = [(a, b) for a, b in zip(ours, theirs) if a == a and b == b]
-    if len(pairs) < MIN_ROUNDS:
-        return float("nan"), float("nan")
+    ratios = round_ratios(ours, theirs)
+    point = median(ratios)
+    if len(ratios) < MIN_ROUNDS:
+        return point, float("nan"), float("nan")
     rng = random.Random(seed)
-    ratios = []
-    for _ in range(draws):
-        sample = [rng.choice(pairs) for _ in pairs]
-        den = statistics.median(b for _, b in sample)
-        if den:
-            ratios.append(statistics.median(a for a, _ in sample) / den)
-    ratios.sort()
+    drawn = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(draws))
     cut = (1 - level) / 2
-    return ratios[int(cut * (len(ratios) - 1))], ratios[int((1 - cut) * (len(ratios) - 1))]
+    return point, drawn[int(cut * (draws - 1))], drawn[int((1 - cut) * (draws - 1))]
 
 
 def verdict(ratio, low, high, target):
