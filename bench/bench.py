@@ -220,9 +220,9 @@ class Running:
             self.proc.wait()
 
 
-def dnsperf(port, qfile, extra, verbose=False, seconds=SECONDS):
+def dnsperf(port, qfile, extra, verbose=False):
     cmd = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
-           "-l", str(seconds)] + extra + (["-v"] if verbose else [])
+           "-l", str(SECONDS)] + extra + (["-v"] if verbose else [])
     # To a file, read once dnsperf is done: read from a pipe, dnsperf's -v output (a line
     # per query) kept this script busy during the run, often on the server's CPU.
     with tempfile.TemporaryFile("w+") as f:
@@ -264,22 +264,24 @@ def main():
     with open(qfile, "w") as f:
         f.write(queries(origin))
     results = {s: {"cpu": [], "p50": [], "p99": [], "lost_fixed": [], "sat": [], "sat_cpu": [], "sat_us": [], "lost_sat": [], "tcp": []} for s in SERVERS}
-    # A warm-up, not recorded, the same as a fixed-rate run: in four runs the first fixed-rate run
-    # of round 1 (rrdns's, by the rotation) had a p99 of 300-744 us against about 100 in its other
-    # rounds. A warm-up without dnsperf's per-query output did not remove it; one with it did
-    # (140 us), so it is the first large write of that output, not the server.
     os.sync()
-    for s in SERVERS:
-        r = Running(s, work, origin, zfile, "www." + origin)
-        dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True, seconds=3)
-        r.stop()
-    for rnd in range(ROUNDS):
+    # Round 0 is a warm-up: measured like the others, then dropped. With only a 3 s fixed-rate
+    # run of each server as warm-up, round 1 still measured worse in three runs of four: in
+    # 2026-12-01-0216 every server's p99 was about twice its later rounds', and rrdns's, whose
+    # run is the first of round 1, was 0.31, 0.30 and 4.1 ms in 0216, 0235 and 0359 against
+    # 0.1-0.5 ms in its other rounds.
+    for rnd in range(-1, ROUNDS):
         for s in rotated(rnd):
             r = Running(s, work, origin, zfile, "www." + origin)
             fixed, share = r.measured(lambda: dnsperf(r.port, qfile, ["-Q", str(RATE), "-c", "4"], verbose=True))
             sat, sat_share = r.measured(lambda: dnsperf(r.port, qfile, ["-c", "8", "-q", "500"]))
             tcp = dnsperf(r.port, qfile, ["-m", "tcp", "-c", "8", "-q", "200"])
             r.stop()
+            print(f"{'warm-up' if rnd < 0 else f'round {rnd + 1}'} {s}: cpu {share * 100:.1f}% p50 {fixed['p50_us']:.0f}us "
+                  f"p99 {fixed['p99_us']:.0f}us sat {sat['qps']:.0f} q/s at cpu {sat_share * 100:.0f}% lost {sat['lost']} tcp {tcp['qps']:.0f} q/s",
+                  flush=True)
+            if rnd < 0:
+                continue
             res = results[s]
             res["cpu"].append(share * 100)
             res["p50"].append(fixed["p50_us"])
@@ -290,9 +292,6 @@ def main():
             res["sat_us"].append(sat_share * 1e6 / sat["qps"] if sat["qps"] else float("nan"))
             res["lost_sat"].append(sat["lost"])
             res["tcp"].append(tcp["qps"])
-            print(f"round {rnd + 1} {s}: cpu {share * 100:.1f}% p50 {fixed['p50_us']:.0f}us "
-                  f"p99 {fixed['p99_us']:.0f}us sat {sat['qps']:.0f} q/s at cpu {sat_share * 100:.0f}% lost {sat['lost']} tcp {tcp['qps']:.0f} q/s",
-                  flush=True)
     big = os.path.join(work, "big.zone")
     with open(big, "w") as f:
         f.write(zone_text("big.test.", big_records(BIG)))
