@@ -309,7 +309,7 @@ def main():
     machine = machine_line()
     # Every round's figures, so that runs can be pooled later (`bench.py pool`).
     with open(stem + ".json", "w") as f:
-        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "results": results}, f, indent=1)
+        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "rate": RATE, "results": results}, f, indent=1)
     report(results, f"{machine} Medians of {ROUNDS} interleaved rounds of {SECONDS} s.", stem)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -325,6 +325,9 @@ def pool(files):
     if len({r["machine"] for r in runs}) != 1:
         sys.exit("these runs were taken on different machines or peer versions; "
                  "ratios are comparable only within one machine")
+    rates = {rate_of(r) for r in runs}
+    if len(rates) != 1:
+        sys.exit("these runs were taken at different fixed rates (RATE)")
     results = {s: {} for s in SERVERS}
     for run in runs:
         # Each run holds as many rounds of every server, so concatenating keeps round i of
@@ -335,7 +338,7 @@ def pool(files):
     n = len(results["rrdns"]["cpu"])
     names = ", ".join(os.path.basename(p).rsplit(".", 1)[0] for p in files)
     report(results, f"{runs[0]['machine']} Medians of {n} rounds pooled from {len(runs)} runs ({names}).",
-           results_stem() + "-pooled")
+           results_stem() + "-pooled", rates.pop())
 
 
 def table(files):
@@ -346,7 +349,12 @@ def table(files):
         with open(path) as f:
             run = json.load(f)
         how = f"{run['machine']} Medians of {run['rounds']} interleaved rounds of {run['seconds']} s."
-        report(run["results"], how, path.rsplit(".", 1)[0])
+        report(run["results"], how, path.rsplit(".", 1)[0], rate_of(run))
+
+
+def rate_of(run):
+    """The fixed rate of a run's .json; runs written before it was recorded used 50,000 q/s."""
+    return run.get("rate", 50000)
 
 
 def results_stem():
@@ -371,11 +379,11 @@ def machine_line():
             f"on CPU {CLIENT_CPU}. Peers: NSD {v['nsd']}, Knot {v['knot']}, gdnsd {v['gdnsd']}.")
 
 
-def report(results, how, stem):
+def report(results, how, stem, rate=RATE):
     med = {s: {k: median(v) for k, v in r.items()} for s, r in results.items()}
     rows = [
-        ("server CPU at %d q/s (%%)" % RATE, "cpu", "gdnsd", "<= 1.0"),
-        ("p99 latency at %d q/s (us)" % RATE, "p99", "gdnsd", "<= 1.0"),
+        ("server CPU at %d q/s (%%)" % rate, "cpu", "gdnsd", "<= 1.0"),
+        ("p99 latency at %d q/s (us)" % rate, "p99", "gdnsd", "<= 1.0"),
         ("QPS at saturation", "sat", "nsd", ">= 1.0"),
         ("server CPU during the saturation run (%)", "sat_cpu", "nsd", "-"),
         ("server CPU per answer during the saturation run (us)", "sat_us", "nsd", "-"),
