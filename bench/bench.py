@@ -309,8 +309,9 @@ def main():
     machine = machine_line()
     # Every round's figures, so that runs can be pooled later (`bench.py pool`).
     with open(stem + ".json", "w") as f:
-        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "rate": RATE, "results": results}, f, indent=1)
-    report(results, f"{machine} Medians of {ROUNDS} interleaved rounds of {SECONDS} s.", stem)
+        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "rate": RATE, "big": BIG,
+                   "results": results}, f, indent=1)
+    report(results, f"{machine} Medians of {rounds(ROUNDS)} of {SECONDS} s.", stem, {"rate": RATE, "big": BIG})
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -325,9 +326,8 @@ def pool(files):
     if len({r["machine"] for r in runs}) != 1:
         sys.exit("these runs were taken on different machines or peer versions; "
                  "ratios are comparable only within one machine")
-    rates = {rate_of(r) for r in runs}
-    if len(rates) != 1:
-        sys.exit("these runs were taken at different fixed rates (RATE)")
+    if len({tuple(settings(r).items()) for r in runs}) != 1:
+        sys.exit("these runs were taken with different settings (RATE or BIG_RECORDS)")
     results = {s: {} for s in SERVERS}
     for run in runs:
         # Each run holds as many rounds of every server, so concatenating keeps round i of
@@ -338,7 +338,7 @@ def pool(files):
     n = len(results["rrdns"]["cpu"])
     names = ", ".join(os.path.basename(p).rsplit(".", 1)[0] for p in files)
     report(results, f"{runs[0]['machine']} Medians of {n} rounds pooled from {len(runs)} runs ({names}).",
-           results_stem() + "-pooled", rates.pop())
+           results_stem() + "-pooled", settings(runs[0]))
 
 
 def table(files):
@@ -348,13 +348,18 @@ def table(files):
     for path in files:
         with open(path) as f:
             run = json.load(f)
-        how = f"{run['machine']} Medians of {run['rounds']} interleaved rounds of {run['seconds']} s."
-        report(run["results"], how, path.rsplit(".", 1)[0], rate_of(run))
+        how = f"{run['machine']} Medians of {rounds(run['rounds'])} of {run['seconds']} s."
+        report(run["results"], how, path.rsplit(".", 1)[0], settings(run))
 
 
-def rate_of(run):
-    """The fixed rate of a run's .json; runs written before it was recorded used 50,000 q/s."""
-    return run.get("rate", 50000)
+def settings(run):
+    """The fixed rate and big-zone size a run's .json records; runs written before they were
+    recorded used 50,000 q/s and 1,000,000 records."""
+    return {"rate": run.get("rate", 50000), "big": run.get("big", 1000000)}
+
+
+def rounds(n):
+    return f"{n} interleaved round{'s' if n != 1 else ''}"
 
 
 def results_stem():
@@ -379,7 +384,9 @@ def machine_line():
             f"on CPU {CLIENT_CPU}. Peers: NSD {v['nsd']}, Knot {v['knot']}, gdnsd {v['gdnsd']}.")
 
 
-def report(results, how, stem, rate=RATE):
+def report(results, how, stem, setting):
+    rate, big = setting["rate"], setting["big"]
+    zone = "1M" if big == 1000000 else f"{big:,}"
     med = {s: {k: median(v) for k, v in r.items()} for s, r in results.items()}
     rows = [
         ("server CPU at %d q/s (%%)" % rate, "cpu", "gdnsd", "<= 1.0"),
@@ -388,8 +395,8 @@ def report(results, how, stem, rate=RATE):
         ("server CPU during the saturation run (%)", "sat_cpu", "nsd", "-"),
         ("server CPU per answer during the saturation run (us)", "sat_us", "nsd", "-"),
         ("TCP QPS (8 pipelined connections)", "tcp", "nsd", "-"),
-        ("1M-record zone: load to first answer (s)", "load", "knot", "<= 1.0"),
-        ("1M-record zone: PSS (MiB)", "pss", "gdnsd", "<= 1.0"),
+        (f"{zone}-record zone: load to first answer (s)", "load", "knot", "<= 1.0"),
+        (f"{zone}-record zone: PSS (MiB)", "pss", "gdnsd", "<= 1.0"),
     ]
     day = os.path.basename(stem)[:10]  # the run's own date, also when a table is written again
     lines = [
