@@ -306,12 +306,11 @@ def main():
             r.stop()
             print(f"1M zone {s}: first answer after {r.load_seconds:.2f}s, PSS {results[s]['pss'][-1]:.0f} MiB", flush=True)
     stem = results_stem()
-    machine = machine_line()
+    run = {"machine": machine_line(), "rounds": ROUNDS, "seconds": SECONDS, "rate": RATE, "big": BIG, "results": results}
     # Every round's figures, so that runs can be pooled later (`bench.py pool`).
     with open(stem + ".json", "w") as f:
-        json.dump({"machine": machine, "rounds": ROUNDS, "seconds": SECONDS, "rate": RATE, "big": BIG,
-                   "results": results}, f, indent=1)
-    report(results, f"{machine} Medians of {rounds(ROUNDS)} of {SECONDS} s.", stem, {"rate": RATE, "big": BIG})
+        json.dump(run, f, indent=1)
+    report_run(run, stem)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -347,19 +346,20 @@ def table(files):
         sys.exit("usage: bench.py table bench/results/A.json ...")
     for path in files:
         with open(path) as f:
-            run = json.load(f)
-        how = f"{run['machine']} Medians of {rounds(run['rounds'])} of {run['seconds']} s."
-        report(run["results"], how, path.rsplit(".", 1)[0], settings(run))
+            report_run(json.load(f), path.rsplit(".", 1)[0])
+
+
+def report_run(run, stem):
+    """The table and chart of one run, as its .json holds it."""
+    n = run["rounds"]
+    how = f"{run['machine']} Medians of {n} interleaved round{'s' if n != 1 else ''} of {run['seconds']} s."
+    report(run["results"], how, stem, settings(run))
 
 
 def settings(run):
     """The fixed rate and big-zone size a run's .json records; runs written before they were
     recorded used 50,000 q/s and 1,000,000 records."""
     return {"rate": run.get("rate", 50000), "big": run.get("big", 1000000)}
-
-
-def rounds(n):
-    return f"{n} interleaved round{'s' if n != 1 else ''}"
 
 
 def results_stem():
