@@ -52,12 +52,13 @@ fn addrs(s: &Server, name: &str) -> Vec<String> {
 fn until(s: &Server, name: &str, limit: Duration, pred: impl Fn(&[String]) -> bool) -> Duration {
     let start = Instant::now();
     loop {
-        if pred(&addrs(s, name)) {
+        let answer = addrs(s, name);
+        if pred(&answer) {
             return start.elapsed();
         }
         assert!(
             start.elapsed() < limit,
-            "condition not met within {limit:?}; log:\n{}",
+            "condition not met within {limit:?}; last answer {answer:?}; log:\n{}",
             s.log()
         );
         std::thread::sleep(Duration::from_millis(25));

@@ -218,16 +218,22 @@ impl Prober {
         }
     }
 
-    /// Builds and publishes the snapshot the query path reads.
+    /// Builds and publishes the snapshot the query path reads. The entries stay locked
+    /// until it is stored: two publishes cannot interleave, so the one stored last was
+    /// built last. Otherwise a publish built before a transition could be stored after
+    /// that transition's own, and the query path would keep the older health until the
+    /// next transition, which may never come.
     pub fn publish(&self) {
+        let entries = self.lock();
         let mut down: HashMap<Arc<str>, HashSet<IpAddr>> = HashMap::new();
-        for ((check, addr), e) in self.lock().iter() {
+        for ((check, addr), e) in entries.iter() {
             if !e.state.up {
                 down.entry(check.clone()).or_default().insert(*addr);
             }
         }
         let drained = self.drains.list().into_iter().collect();
         (self.publish)(Snapshot { drained, down });
+        drop(entries);
     }
 
     /// Drains or undrains an address (persisted), then publishes.
@@ -401,6 +407,51 @@ mod tests {
             "no probes after removal"
         );
         assert!(p.targets().is_empty());
+    }
+
+    /// A publish that builds its snapshot, then is overtaken by a transition's publish,
+    /// must not store the older snapshot last: nothing publishes again until the next
+    /// transition, so the query path would keep a down address (CI run of f7b7989,
+    /// `tcp_send_expect_check`: the start-up publish raced the first probe's).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_publish_is_not_stored_over_a_newer_one() {
+        let slow = Arc::new(AtomicBool::new(false));
+        let last = Arc::new(Mutex::new(None::<bool>));
+        let (s, l) = (slow.clone(), last.clone());
+        let publish = Box::new(move |snap: Snapshot| {
+            let down = snap.down.values().any(|d| !d.is_empty());
+            if s.swap(false, Ordering::SeqCst) {
+                // The start-up publish, preempted between building and storing.
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            *l.lock().unwrap() = Some(down);
+        });
+        let probe: ProbeFn = Arc::new(|_, _| Box::pin(async { Err("refused".to_string()) }));
+        let dir = tempfile::tempdir().unwrap();
+        let tracker = TaskTracker::new();
+        let p = Prober::new(probe, Drains::load(dir.path()).unwrap(), publish, tracker);
+        slow.store(true, Ordering::SeqCst);
+        // fall = 1: the first probe, at once on a worker, takes the target down while this
+        // publish sleeps. Off the workers, so the probe task is not held in this worker's
+        // LIFO slot until the sleep ends.
+        let q = p.clone();
+        tokio::task::spawn_blocking(move || q.reconfigure(vec![target(cfg(60_000, 1, 1))]))
+            .await
+            .unwrap();
+        // Wait for the probe's transition (it may still be waiting for the lock), then
+        // for its publish, which follows at once.
+        let t = std::time::Instant::now();
+        while p.targets()[0].state.up {
+            assert!(t.elapsed() < Duration::from_secs(5), "the probe never ran");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            *last.lock().unwrap(),
+            Some(true),
+            "the down snapshot is the one kept"
+        );
+        p.stop();
     }
 
     /// The first round probes every target at once (health is known at start); later
