@@ -34,7 +34,7 @@ from stats import MIN_ROUNDS, median, paired_ratio, verdict  # noqa: E402  (benc
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = int(os.environ.get("RATE", "50000"))
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "10"))
-ROUNDS = int(os.environ.get("ROUNDS", "4"))
+ROUNDS = int(os.environ.get("ROUNDS", "8"))  # MIN_ROUNDS or more, so that a ratio has an interval
 BIG = int(os.environ.get("BIG_RECORDS", "1000000"))
 SERVER_CPU = os.environ.get("SERVER_CPU", "1")
 CLIENT_CPU = os.environ.get("CLIENT_CPU", "0")
@@ -424,7 +424,8 @@ def report(results, how, stem, setting):
               "figure divided by the peer's in the same round, so what the machine did in a round cancels; the "
               "interval is a percentile bootstrap of that median (bench/stats.py). A verdict is met or missed only when the whole interval is on "
               "one side of the target; parity means the interval holds it, so the noise of this machine "
-              "decides which side one run's ratio falls on.",
+              f"decides which side one run's ratio falls on. A run of fewer than {MIN_ROUNDS} rounds has no "
+              "interval; its verdicts read the ratio alone and say so (ratio only).",
               "", "A server below about 95 % CPU during the saturation run was not the limit there: "
               "dnsperf's one core was, and the q/s compare how cheaply each server's answers reach it; "
               "the CPU per answer still compares the servers' own cost, between servers that lost alike: one that "

@@ -3,7 +3,7 @@
 One bar per measure: the ratio rrdns/peer on a logarithmic axis, with the line at 1.0
 that the targets are stated against, and a whisker over the ratio's 90 % interval. A bar is
 green where its target is met, red where it is missed, amber at parity (the interval holds
-the target's bound), grey where there is no target.
+the target's bound), grey where there is no target or no interval to judge it by.
 """
 
 import math
@@ -39,7 +39,7 @@ def svg(title, bars):
     for i, (label, peer, ratio, target, low, high, verdict) in enumerate(bars):
         y = TOP + i * ROW
         colour = {"met": "#2e7d32", "parity": "#ef8f00"}.get(verdict, "#9e9e9e")
-        if verdict.startswith("missed"):
+        if verdict in ("missed", "missed (lost queries)"):
             colour = "#c62828"
         x0, x1 = _x(1.0), _x(ratio if not math.isnan(ratio) else 1.0)
         left, w = min(x0, x1), max(abs(x1 - x0), 2)

@@ -52,14 +52,15 @@ def verdict(ratio, low, high, target):
 
     A target reads '<= 1.0' or '>= 1.0'. Met or missed needs the whole interval on one side,
     so a ratio that moves across the bound from run to run reads as parity, not as a win or
-    a loss decided by which run was kept.
+    a loss decided by which run was kept. Without an interval (under MIN_ROUNDS rounds) the
+    ratio alone decides, and the verdict says so: 'met (ratio only)', 'missed (ratio only)'.
     """
     if target == "-" or ratio != ratio:
         return "-"
     bound = float(target[2:])
     good = (lambda r: r <= bound) if target.startswith("<=") else (lambda r: r >= bound)
     if low != low:
-        return "met" if good(ratio) else "missed"
+        return ("met" if good(ratio) else "missed") + " (ratio only)"
     if good(low) and good(high):
         return "met"
     if not good(low) and not good(high):

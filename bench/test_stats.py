@@ -60,10 +60,10 @@ class Verdict(unittest.TestCase):
         self.assertEqual(verdict(0.90, 0.80, 0.95, ">= 1.0"), "missed")
         self.assertEqual(verdict(1.02, 0.97, 1.10, ">= 1.0"), "parity")
 
-    def test_without_an_interval_the_ratio_decides(self):
+    def test_without_an_interval_the_ratio_decides_and_says_so(self):
         nan = float("nan")
-        self.assertEqual(verdict(0.9, nan, nan, "<= 1.0"), "met")
-        self.assertEqual(verdict(1.1, nan, nan, "<= 1.0"), "missed")
+        self.assertEqual(verdict(0.9, nan, nan, "<= 1.0"), "met (ratio only)")
+        self.assertEqual(verdict(1.1, nan, nan, "<= 1.0"), "missed (ratio only)")
 
     def test_no_target_no_verdict(self):
         self.assertEqual(verdict(2.5, 2.4, 2.6, "-"), "-")
