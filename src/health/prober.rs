@@ -472,7 +472,7 @@ mod tests {
             .await
             .unwrap();
         // Wait for the probe's transition (it may still be waiting for the lock), then
-        // for its publish, which follows at once.
+        // for its publish, PUBLISH_DELAY later.
         let t = std::time::Instant::now();
         while p.targets()[0].state.up {
             assert!(t.elapsed() < Duration::from_secs(5), "the probe never ran");
