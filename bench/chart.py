@@ -10,6 +10,8 @@ import math
 from xml.sax.saxutils import escape
 
 WIDTH, ROW, LEFT, RIGHT, TOP = 900, 44, 330, 70, 56
+# A verdict read from a ratio alone ("met (ratio only)") is grey with the rest.
+VERDICT_COLOURS = {"met": "#2e7d32", "parity": "#ef8f00", "missed": "#c62828", "missed (lost queries)": "#c62828"}
 LO, HI = 0.1, 10.0  # axis range of the ratio (log scale)
 
 
@@ -38,9 +40,7 @@ def svg(title, bars):
         out.append(f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle" fill="#555">{tick:g}</text>')
     for i, (label, peer, ratio, target, low, high, verdict) in enumerate(bars):
         y = TOP + i * ROW
-        colour = {"met": "#2e7d32", "parity": "#ef8f00"}.get(verdict, "#9e9e9e")
-        if verdict in ("missed", "missed (lost queries)"):
-            colour = "#c62828"
+        colour = VERDICT_COLOURS.get(verdict, "#9e9e9e")
         x0, x1 = _x(1.0), _x(ratio if not math.isnan(ratio) else 1.0)
         left, w = min(x0, x1), max(abs(x1 - x0), 2)
         out.append(f'<text x="16" y="{y + 17}">{escape(label)}</text>')
