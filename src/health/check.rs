@@ -148,6 +148,9 @@ async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
             .map_err(|e| format!("send failed: {e}"))?;
     }
     let Some(expect) = check.expect_body.as_deref().filter(|e| !e.is_empty()) else {
+        if check.send.as_deref().is_none_or(str::is_empty) {
+            close_with_reset(&s);
+        }
         return Ok(());
     };
     let want = expect.len().min(BODY_LIMIT);
@@ -164,6 +167,8 @@ async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
         got.extend_from_slice(&buf[..n]);
     }
     if got.starts_with(&expect.as_bytes()[..want]) {
+        // The reply came, so what was sent arrived: nothing is left to lose.
+        close_with_reset(&s);
         Ok(())
     } else {
         Err(format!(
@@ -171,6 +176,16 @@ async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
             String::from_utf8_lossy(&got[..got.len().min(32)])
         ))
     }
+}
+
+/// Ends a finished check with a reset rather than a FIN exchange, as HAProxy closes its
+/// connections to backends: no `TIME_WAIT` is left on either side (at a check a second
+/// to each of thousands of backends, thousands of sockets a second held for a minute,
+/// past the kernel's default cap of 131,072), and closing takes one segment instead of
+/// four. Only once nothing sent can still be in flight, since a reset discards unsent
+/// data (RFC 9293 §3.10.5, ABORT).
+fn close_with_reset(s: &TcpStream) {
+    let _ = s.set_zero_linger();
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -205,6 +220,81 @@ pub fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::config::CheckKind;
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::TcpListener;
+
+    fn tcp_check(port: u16, send: Option<&str>, expect: Option<&str>) -> CheckConfig {
+        CheckConfig {
+            kind: CheckKind::Tcp,
+            port,
+            path: "/".into(),
+            host: None,
+            expect_status: vec![(200, 399)],
+            expect_body: expect.map(String::from),
+            send: send.map(String::from),
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            rise: 1,
+            fall: 1,
+            initial_up: true,
+            tls_verify: true,
+        }
+    }
+
+    /// Runs `check` against a backend on 127.0.0.1 that accepts, optionally replies, and
+    /// then reads until the end: what the end was (EOF or reset) and what it read.
+    async fn backend_sees(
+        send: Option<&str>,
+        expect: Option<&str>,
+        reply: &'static [u8],
+    ) -> (ErrorKind, Vec<u8>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let check = tcp_check(listener.local_addr().unwrap().port(), send, expect);
+        let backend = std::thread::spawn(move || {
+            let (mut c, _) = listener.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let _ = c.write_all(reply);
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            loop {
+                match c.read(&mut buf) {
+                    Ok(0) => return (ErrorKind::UnexpectedEof, got),
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(e) => return (e.kind(), got),
+                }
+            }
+        });
+        let checker = Checker::new().unwrap();
+        let r = checker.probe(&check, "127.0.0.1".parse().unwrap()).await;
+        assert!(r.is_ok(), "{r:?}");
+        backend.join().unwrap()
+    }
+
+    /// A connect check and a send/expect check end with a reset, so no `TIME_WAIT` is
+    /// left on either side; with the default close the backend reads EOF instead.
+    #[tokio::test]
+    async fn a_finished_check_is_closed_with_a_reset() {
+        let (end, _) = backend_sees(None, None, b"").await;
+        assert_eq!(end, ErrorKind::ConnectionReset);
+        let (end, got) = backend_sees(Some("PING\r\n"), Some("+PONG"), b"+PONG\r\n").await;
+        assert_eq!(
+            (end, got.as_slice()),
+            (ErrorKind::ConnectionReset, &b"PING\r\n"[..])
+        );
+    }
+
+    /// With something sent and no reply awaited, a reset could discard what was sent
+    /// before it left: such a check closes gracefully, and the backend gets it all.
+    #[tokio::test]
+    async fn a_check_that_sends_without_a_reply_closes_gracefully() {
+        let (end, got) = backend_sees(Some("QUIT\r\n"), None, b"").await;
+        assert_eq!(
+            (end, got.as_slice()),
+            (ErrorKind::UnexpectedEof, &b"QUIT\r\n"[..])
+        );
+    }
 
     #[test]
     fn substring_search() {
