@@ -24,6 +24,7 @@ import bench  # noqa: E402  (shared helpers: Running's accounting, dnsperf, quer
 POOLS, PER_POOL = 100, 100
 RATE = int(os.environ.get("RATE", "20000"))
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "20"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
 
 
 def backend(port):
@@ -101,23 +102,30 @@ def main():
     with open(qfile, "w") as f:
         f.write("www.p.test. A\n" * 100 + "pool7.p.test. A\n" * 100)
     rows = []
-    for with_checks in [False, True, False, True]:
+    for with_checks in [False, True] * ROUNDS:
         idle, pss, busy, fixed = run(work, qfile, backend_port, with_checks)
         rows.append((with_checks, idle, pss, busy, fixed["p99_us"]))
         print(f"checks={with_checks}: idle CPU {idle:.1f}% PSS {pss:.0f} MiB; at {RATE} q/s CPU {busy:.1f}% p99 {fixed['p99_us']:.0f}us", flush=True)
     on = [r for r in rows if r[0]]
     off = [r for r in rows if not r[0]]
-    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    summary = (f"10,000 targets at 1 s: prober CPU {med([r[1] for r in on]):.1f}% of a core, "
-          f"PSS {med([r[2] for r in on]):.0f} MiB (without checks {med([r[2] for r in off]):.0f} MiB); "
-          f"DNS CPU at {RATE} q/s: {med([r[3] - r[1] for r in on]):.1f}% with probing (prober share subtracted) "
-          f"vs {med([r[3] - r[1] for r in off]):.1f}% without; p99 {med([r[4] for r in on]):.0f}us vs {med([r[4] for r in off]):.0f}us")
+
+    def med(xs, fmt="{:.0f}"):
+        """The median, and the range when there is more than one figure."""
+        xs = sorted(xs)
+        m = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+        return fmt.format(m) + (f" ({fmt.format(xs[0])}–{fmt.format(xs[-1])})" if len(xs) > 1 else "")
+
+    pct = "{:.1f}%"
+    summary = (f"10,000 targets at 1 s, medians (ranges) of {ROUNDS} rounds: prober CPU {med([r[1] for r in on], pct)} of a core, "
+          f"PSS {med([r[2] for r in on])} MiB (without checks {med([r[2] for r in off])} MiB); "
+          f"DNS CPU at {RATE} q/s: {med([r[3] - r[1] for r in on], pct)} with probing (prober share subtracted) "
+          f"vs {med([r[3] - r[1] for r in off], pct)} without; p99 {med([r[4] for r in on])} us vs {med([r[4] for r in off])} us")
     print("\n" + summary)
     out = os.path.join(bench.ROOT, "bench", "results", time.strftime("%Y-%m-%d-%H%M-prober.md", time.gmtime()))
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(f"# rrdns prober benchmark, {time.strftime('%Y-%m-%d', time.gmtime())}\n\nServer on CPU {bench.SERVER_CPU}; "
-                f"runs interleaved (without, with, without, with checks), {SECONDS} s each.\n\n" + summary + "\n")
+                f"runs interleaved (without, with checks, {ROUNDS} times), {SECONDS} s each.\n\n" + summary + "\n")
     print(f"written to {out}")
 
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::runtime::Handle;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -17,7 +18,7 @@ use crate::config::{self, Config, ZoneSource};
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
-use crate::health::{Drains, Prober};
+use crate::health::{self, Drains, Prober};
 use crate::xfr;
 use crate::xfr::notify::Announcer;
 use crate::xfr::secondary::Secondaries;
@@ -124,17 +125,27 @@ pub fn serve(path: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let built = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
+        .and_then(|rt| Ok((rt, health::runtime::build()?)));
+    let (rt, probes) = match built {
+        Ok(rts) => rts,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(path.map(Path::to_path_buf), cfg, zones)) {
+    let result = rt.block_on(run(
+        path.map(Path::to_path_buf),
+        cfg,
+        zones,
+        probes.handle().clone(),
+    ));
+    // Every probe task has ended by now (or the shutdown deadline passed); what is left,
+    // such as an HTTP client's idle connection, is dropped.
+    probes.shutdown_timeout(SHUTDOWN_DEADLINE);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e:#}");
@@ -168,6 +179,7 @@ fn start_prober(
     cfg: &Config,
     engine: &Arc<Engine>,
     tracker: &TaskTracker,
+    probes: Handle,
 ) -> anyhow::Result<Arc<Prober>> {
     let drains = Drains::load(&cfg.state_dir).map_err(|e| anyhow::anyhow!(e))?;
     let checker = Arc::new(Checker::new().map_err(|e| anyhow::anyhow!(e))?);
@@ -181,6 +193,7 @@ fn start_prober(
         drains,
         Box::new(move |s| e.set_health(s)),
         tracker.clone(),
+        probes,
     );
     prober.reconfigure(targets(cfg, &engine.zones()));
     Ok(prober)
@@ -226,13 +239,18 @@ struct Running {
     announcer: Arc<Announcer>,
 }
 
-async fn run(path: Option<std::path::PathBuf>, cfg: Config, zones: ZoneSet) -> anyhow::Result<()> {
+async fn run(
+    path: Option<std::path::PathBuf>,
+    cfg: Config,
+    zones: ZoneSet,
+    probes: Handle,
+) -> anyhow::Result<()> {
     log_zones(&zones);
     let engine = Arc::new(Engine::new(zones));
     engine.set_xfr_policy(xfr::policy(&cfg));
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let prober = start_prober(&cfg, &engine, &tracker)?;
+    let prober = start_prober(&cfg, &engine, &tracker, probes)?;
     let current = Arc::new(Mutex::new(Arc::new(cfg.clone())));
     let announcer = Arc::new(Announcer::default());
     announcer.prime(&engine.zones());

@@ -238,6 +238,52 @@ checks:\n  classic:\n    type: tcp\n    port: {port}\n    send: \"GET / HTTP/1.0
     assert!(status.contains("reply does not start with"), "{status}");
 }
 
+/// The server's threads as (name, nice), from /proc.
+fn threads(pid: u32) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = t.unwrap().path();
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap();
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+        // After the name in parentheses: state is field 3, nice field 19.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        out.push((name.trim().to_string(), fields[16].parse().unwrap()));
+    }
+    out
+}
+
+/// Probes run on threads of their own, 10 below the rest: a query waiting on a busy
+/// core runs before a probe. The threads that answer keep the process's priority.
+#[test]
+fn probes_run_below_the_threads_that_answer() {
+    let port = free_port();
+    tcp_service(format!("127.0.0.24:{port}").parse().unwrap(), b"").unwrap();
+    let cfg = format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nstate_dir: state\nzones: [{{ name: h.test., file: h.zone }}]\n\
+pools:\n  tcp.h.test.:\n    check: plain\n\
+checks:\n  plain:\n    type: tcp\n    port: {port}\n    interval: 1s\n"
+    );
+    let s = Server::start(&cfg, &[("h.zone", &zone())]);
+    until(&s, "tcp.h.test.", Duration::from_secs(5), |a| {
+        a == ["127.0.0.24"]
+    });
+    let all = threads(s.child.id());
+    let (probes, others): (Vec<_>, Vec<_>) = all.iter().partition(|t| t.0 == "rrdns-probe");
+    // Relative to the process's own (the main thread's), in case the tests run niced.
+    let base = all.iter().find(|t| t.0 == "rrdns").expect("main thread").1;
+    assert!(!probes.is_empty(), "no probe threads: {all:?}");
+    assert!(probes.iter().all(|t| t.1 == (base + 10).min(19)), "{all:?}");
+    assert!(
+        others.len() >= 2 && others.iter().all(|t| t.1 == base),
+        "{all:?}"
+    );
+}
+
 #[test]
 fn https_with_self_signed_certificate() {
     let (port, _b) = backends(&["127.0.0.26", "127.0.0.27"], Some("www.h.test"));

@@ -1,12 +1,14 @@
 //! Health: probing backends and taking failed or drained addresses out of answers.
 //!
 //! Three pieces, after pingora's health checks: [`check`] says how to probe, [`state`]
-//! what results mean (rise/fall), [`prober`] when to probe. The query path sees only a
+//! what results mean (rise/fall), [`prober`] when to probe; probes run on threads of
+//! their own below the answers' priority ([`runtime`]). The query path sees only a
 //! [`Snapshot`], rebuilt on every transition or drain change and swapped in whole.
 
 pub mod check;
 pub mod drain;
 pub mod prober;
+pub mod runtime;
 pub mod state;
 
 use std::collections::{HashMap, HashSet};

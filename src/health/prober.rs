@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -80,6 +81,8 @@ pub struct Prober {
     publish: Box<dyn Fn(Snapshot) + Send + Sync>,
     limit: Semaphore,
     tracker: TaskTracker,
+    /// Where probe tasks run: threads of their own in the server ([`super::runtime`]).
+    runtime: Handle,
     stats: Mutex<ProbeStats>,
     /// A transition is not yet in the published snapshot: a publish is scheduled
     /// ([`Prober::publish_soon`]). Raised and cleared with the entries locked.
@@ -92,6 +95,7 @@ impl Prober {
         drains: Drains,
         publish: Box<dyn Fn(Snapshot) + Send + Sync>,
         tracker: TaskTracker,
+        runtime: Handle,
     ) -> Arc<Prober> {
         let p = Arc::new(Prober {
             probe,
@@ -100,6 +104,7 @@ impl Prober {
             publish,
             limit: Semaphore::new(MAX_CONCURRENT_PROBES),
             tracker,
+            runtime,
             stats: Mutex::new(ProbeStats::default()),
             publish_pending: AtomicBool::new(false),
         });
@@ -138,7 +143,7 @@ impl Prober {
             );
             let me = self.clone();
             self.tracker
-                .spawn(async move { me.run(key, t.cfg, stop).await });
+                .spawn_on(async move { me.run(key, t.cfg, stop).await }, &self.runtime);
         }
         drop(entries);
         self.publish();
@@ -220,10 +225,13 @@ impl Prober {
     /// queued on the entries' lock meanwhile; now about 0.1 s and 6 publishes.
     fn publish_soon(self: &Arc<Self>) {
         let me = self.clone();
-        self.tracker.spawn(async move {
-            tokio::time::sleep(PUBLISH_DELAY).await;
-            me.publish();
-        });
+        self.tracker.spawn_on(
+            async move {
+                tokio::time::sleep(PUBLISH_DELAY).await;
+                me.publish();
+            },
+            &self.runtime,
+        );
     }
 
     fn count(&self, key: &Key, latency: Option<Duration>, transition: Option<bool>) {
@@ -364,7 +372,7 @@ mod tests {
         });
         let dir = tempfile::tempdir().unwrap();
         let drains = Drains::load(dir.path()).unwrap();
-        let p = Prober::new(probe, drains, publish, tracker.clone());
+        let p = Prober::new(probe, drains, publish, tracker.clone(), Handle::current());
         (
             p,
             Fake {
@@ -382,6 +390,41 @@ mod tests {
             cfg: c,
             addr: "192.0.2.1".parse().unwrap(),
         }
+    }
+
+    /// Probes run on the runtime the prober is given (the server's low-priority one),
+    /// not on the runtime that configures it.
+    #[tokio::test]
+    async fn probes_run_on_the_runtime_given() {
+        let probes = super::super::runtime::build().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        let probe: ProbeFn = Arc::new(move |_, _| {
+            let name = std::thread::current().name().map(String::from);
+            let _ = tx.lock().unwrap().send(name);
+            Box::pin(async { Ok(Duration::from_millis(1)) })
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let tracker = TaskTracker::new();
+        let p = Prober::new(
+            probe,
+            Drains::load(dir.path()).unwrap(),
+            Box::new(|_| {}),
+            tracker.clone(),
+            probes.handle().clone(),
+        );
+        p.reconfigure(vec![target(cfg(100, 1, 1))]);
+        let name = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(name.unwrap().as_deref(), Some("rrdns-probe"));
+        p.stop();
+        tracker.close();
+        tracker.wait().await;
+        // A runtime cannot be dropped on another's worker.
+        tokio::task::spawn_blocking(move || drop(probes))
+            .await
+            .unwrap();
     }
 
     #[tokio::test(start_paused = true)]
@@ -462,7 +505,13 @@ mod tests {
         let probe: ProbeFn = Arc::new(|_, _| Box::pin(async { Err("refused".to_string()) }));
         let dir = tempfile::tempdir().unwrap();
         let tracker = TaskTracker::new();
-        let p = Prober::new(probe, Drains::load(dir.path()).unwrap(), publish, tracker);
+        let p = Prober::new(
+            probe,
+            Drains::load(dir.path()).unwrap(),
+            publish,
+            tracker,
+            Handle::current(),
+        );
         slow.store(true, Ordering::SeqCst);
         // fall = 1: the first probe, at once on a worker, takes the target down while this
         // publish sleeps. Off the workers, so the probe task is not held in this worker's
@@ -507,6 +556,7 @@ mod tests {
             Drains::load(dir.path()).unwrap(),
             publish,
             TaskTracker::new(),
+            Handle::current(),
         );
         let start = tokio::time::Instant::now();
         let targets = (0..100u32)
