@@ -396,7 +396,7 @@ mod tests {
     /// not on the runtime that configures it.
     #[tokio::test]
     async fn probes_run_on_the_runtime_given() {
-        let probes = super::super::runtime::build().unwrap();
+        let probes = crate::health::runtime::build().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let tx = Mutex::new(tx);
         let probe: ProbeFn = Arc::new(move |_, _| {
@@ -421,7 +421,7 @@ mod tests {
         p.stop();
         tracker.close();
         tracker.wait().await;
-        // A runtime cannot be dropped on another's worker.
+        // A runtime cannot be dropped inside another one's async context.
         tokio::task::spawn_blocking(move || drop(probes))
             .await
             .unwrap();
