@@ -4,7 +4,7 @@
 //! before a probe. On Linux a thread woken on a busy core waits for the running one to
 //! be preempted, and with both at the same priority that can take a scheduler tick
 //! (4 ms at `HZ=250`): a busy loop pinned beside the answering thread raised the DNS p99
-//! at 20,000 q/s from 0.08 ms to 4.0–4.5 ms, and to 0.13 ms only at nice +10.
+//! at 20,000 q/s from 0.08 ms to 4.0–4.5 ms, and at nice +10 only to 0.13 ms.
 //!
 //! Measured on a core shared by the answering thread and 10,000 TCP checks a second
 //! (the `bench/run.sh prober` setup, 4 interleaved rounds each): DNS p99 3.7–4.2 ms with
@@ -12,10 +12,11 @@
 //! 42–75 µs), 0.69–0.91 ms at nice +19.
 //!
 //! Nice +10 rather than +19: on a core that queries keep busy, a thread at +19 gets
-//! about 1.5 % of it and one at +10 about a tenth. A TCP check only runs late there
-//! (the kernel completes the handshake, and a result ready with its timeout is taken
-//! first), but an HTTP(S) check needs the thread between its steps and would time out,
-//! taking healthy backends out in the middle of a flood of queries.
+//! about 1.5 % of it and one at +10 about a tenth. A connect-only TCP check just runs
+//! late there (the kernel completes the handshake, and a result that is ready when the
+//! timeout fires is taken first), but a check of several steps (HTTP(S), TCP
+//! send/expect) needs the thread between them and could time out, taking healthy
+//! backends out in the middle of a flood of queries.
 
 use std::io;
 use tokio::runtime::{Builder, Runtime};
@@ -34,8 +35,9 @@ pub fn build() -> io::Result<Runtime> {
 }
 
 /// Lowers the calling thread's priority. Linux keeps a nice value per thread, and
-/// `nice(2)` changes only the caller's; raising it needs no privilege. It can fail only
-/// where a sandbox forbids it, and then probes run at the answers' priority, as before.
+/// `nice(2)` changes only the caller's; raising the value (lowering the priority) needs
+/// no privilege. It can fail only where a sandbox forbids it, and then probes run at
+/// the answers' priority, as before.
 fn lower_priority() {
     // SAFETY: nice() has no memory effects.
     unsafe { libc::nice(PROBE_NICE) };
