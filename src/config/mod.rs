@@ -98,6 +98,28 @@ pub struct CheckConfig {
     pub tls_verify: bool,
 }
 
+#[cfg(test)]
+impl CheckConfig {
+    /// A TCP connect check with the defaults a configuration gives, for tests.
+    pub fn tcp(port: u16, interval: Duration, timeout: Duration) -> CheckConfig {
+        CheckConfig {
+            kind: CheckKind::Tcp,
+            port,
+            path: "/".into(),
+            host: None,
+            expect_status: vec![(200, 399)],
+            expect_body: None,
+            send: None,
+            interval,
+            timeout,
+            rise: 2,
+            fall: 3,
+            initial_up: true,
+            tls_verify: true,
+        }
+    }
+}
+
 /// An address prefix such as `127.0.0.1/32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prefix {

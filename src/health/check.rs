@@ -221,25 +221,16 @@ pub fn human(d: Duration) -> String {
 mod tests {
     use super::*;
 
-    use crate::config::CheckKind;
     use std::io::{ErrorKind, Read, Write};
     use std::net::TcpListener;
 
     fn tcp_check(port: u16, send: Option<&str>, expect: Option<&str>) -> CheckConfig {
         CheckConfig {
-            kind: CheckKind::Tcp,
-            port,
-            path: "/".into(),
-            host: None,
-            expect_status: vec![(200, 399)],
             expect_body: expect.map(String::from),
             send: send.map(String::from),
-            interval: Duration::from_secs(1),
-            timeout: Duration::from_secs(2),
             rise: 1,
             fall: 1,
-            initial_up: true,
-            tls_verify: true,
+            ..CheckConfig::tcp(port, Duration::from_secs(1), Duration::from_secs(2))
         }
     }
 

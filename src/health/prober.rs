@@ -316,24 +316,14 @@ impl Prober {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CheckKind;
     use std::sync::atomic::AtomicUsize;
 
     fn cfg(interval_ms: u64, rise: u32, fall: u32) -> CheckConfig {
+        let interval = Duration::from_millis(interval_ms);
         CheckConfig {
-            kind: CheckKind::Tcp,
-            port: 1,
-            path: "/".into(),
-            host: None,
-            expect_status: vec![(200, 399)],
-            expect_body: None,
-            send: None,
-            interval: Duration::from_millis(interval_ms),
-            timeout: Duration::from_millis(interval_ms / 2),
             rise,
             fall,
-            initial_up: true,
-            tls_verify: true,
+            ..CheckConfig::tcp(1, interval, interval / 2)
         }
     }
 
