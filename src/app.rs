@@ -15,14 +15,16 @@ use tracing::{error, info, warn};
 
 use crate::admin::{self, Admin};
 use crate::config::{self, Config, ZoneSource};
+use crate::dns::transfer;
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
 use crate::health::{self, Drains, Prober};
-use crate::xfr;
+use crate::problem::Problem;
 use crate::xfr::notify::Announcer;
+use crate::xfr::persist;
 use crate::xfr::secondary::Secondaries;
-use crate::zone::{Problem, ZoneSet};
+use crate::zone::{Store, ZoneSet};
 
 /// How long shutdown waits for in-flight TCP answers.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(3);
@@ -49,13 +51,21 @@ fn load_config(path: Option<&Path>) -> (Option<Config>, Vec<Problem>) {
     config::load_partial(path)
 }
 
+/// Builds the zones of `cfg`; a secondary zone not in `previous` starts from its copy
+/// saved under the state directory.
+fn build_zones(cfg: &Config, previous: Option<&ZoneSet>) -> Result<ZoneSet, Vec<Problem>> {
+    ZoneSet::build(cfg, previous, &|name| {
+        persist::saved_zone(&cfg.state_dir, name)
+    })
+}
+
 /// Loads configuration and zones, or every problem found.
 fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
     let (cfg, mut problems) = load_config(path);
     let Some(cfg) = cfg else {
         return Err(problems);
     };
-    match ZoneSet::build(&cfg, None) {
+    match build_zones(&cfg, None) {
         Ok(zones) if problems.is_empty() => Ok((cfg, zones)),
         Ok(_) => Err(problems),
         Err(mut more) => {
@@ -69,7 +79,7 @@ fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
 pub fn check(path: Option<&Path>) -> ExitCode {
     let (cfg, mut problems) = load_config(path);
     let zones = match &cfg {
-        Some(cfg) => match ZoneSet::build(cfg, None) {
+        Some(cfg) => match build_zones(cfg, None) {
             Ok(z) => Some(z),
             Err(mut more) => {
                 problems.append(&mut more);
@@ -177,6 +187,7 @@ fn targets(cfg: &Config, zones: &ZoneSet) -> Vec<Target> {
 
 fn start_prober(
     cfg: &Config,
+    store: &Store,
     engine: &Arc<Engine>,
     tracker: &TaskTracker,
     probes: Handle,
@@ -195,12 +206,13 @@ fn start_prober(
         tracker.clone(),
         probes,
     );
-    prober.reconfigure(targets(cfg, &engine.zones()));
+    prober.reconfigure(targets(cfg, &store.get()));
     Ok(prober)
 }
 
 async fn start_admin(
     cfg: &Config,
+    store: &Arc<Store>,
     engine: &Arc<Engine>,
     prober: &Arc<Prober>,
     stop: &CancellationToken,
@@ -212,6 +224,7 @@ async fn start_admin(
         .map_err(|e| anyhow::anyhow!("failed to bind admin HTTP {addr}: {e}"))?;
     info!("admin HTTP on http://{}", listener.local_addr()?);
     let admin = Arc::new(Admin {
+        zones: store.clone(),
         engine: engine.clone(),
         prober: prober.clone(),
         token: cfg.admin_token.clone(),
@@ -231,6 +244,7 @@ async fn start_admin(
 /// The running parts that a reload touches.
 struct Running {
     path: Option<std::path::PathBuf>,
+    store: Arc<Store>,
     engine: Arc<Engine>,
     prober: Arc<Prober>,
     secondaries: Arc<Secondaries>,
@@ -246,28 +260,33 @@ async fn run(
     probes: Handle,
 ) -> anyhow::Result<()> {
     log_zones(&zones);
-    let engine = Arc::new(Engine::new(zones));
-    engine.set_xfr_policy(xfr::policy(&cfg));
+    let store = Arc::new(Store::new(zones));
+    let engine = Engine::new(store.clone());
+    engine.set_xfr_policy(transfer::Policy::from_config(&cfg));
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let prober = start_prober(&cfg, &engine, &tracker, probes)?;
+    let prober = start_prober(&cfg, &store, &engine, &tracker, probes)?;
     let current = Arc::new(Mutex::new(Arc::new(cfg.clone())));
     let announcer = Arc::new(Announcer::default());
-    announcer.prime(&engine.zones());
+    announcer.prime(&store.get());
     let secondaries = {
-        let (c, e, p, a) = (
+        let (c, z, p, a) = (
             current.clone(),
-            engine.clone(),
+            store.clone(),
             prober.clone(),
             announcer.clone(),
         );
         let on_change = Box::new(move || {
             let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
-            p.reconfigure(targets(&cfg, &e.zones()));
-            a.announce(&e.zones(), &cfg.transfer.notify, xfr::policy(&cfg).required);
+            p.reconfigure(targets(&cfg, &z.get()));
+            a.announce(
+                &z.get(),
+                &cfg.transfer.notify,
+                transfer::Policy::from_config(&cfg).required,
+            );
         });
         Secondaries::new(
-            engine.clone(),
+            store.clone(),
             Arc::new(cfg.clone()),
             on_change,
             tracker.clone(),
@@ -279,9 +298,10 @@ async fn run(
     for a in &bound {
         info!("listening on {a} (udp, tcp)");
     }
-    start_admin(&cfg, &engine, &prober, &stop, &tracker).await?;
+    start_admin(&cfg, &store, &engine, &prober, &stop, &tracker).await?;
     let running = Running {
         path,
+        store,
         engine,
         prober,
         secondaries,
@@ -346,14 +366,14 @@ impl Running {
     /// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
     async fn reload(&self, started: &Config) {
         info!("reloading configuration and zones");
-        let (path, engine) = (self.path.clone(), self.engine.clone());
+        let (path, store) = (self.path.clone(), self.store.clone());
         let built = tokio::task::spawn_blocking(move || {
             let (cfg, problems) = load_config(path.as_deref());
             let Some(cfg) = cfg.filter(|_| problems.is_empty()) else {
                 return Err(problems);
             };
-            engine.update_zones(|prev| {
-                let zones = ZoneSet::build(&cfg, Some(prev))?;
+            store.update(|prev| {
+                let zones = build_zones(&cfg, Some(prev))?;
                 log_zones(&zones);
                 Ok::<_, Vec<Problem>>(zones)
             })?;
@@ -378,14 +398,14 @@ impl Running {
                 }
                 let cfg = Arc::new(cfg);
                 *self.current.lock().unwrap_or_else(|x| x.into_inner()) = cfg.clone();
-                let policy = xfr::policy(&cfg);
+                let policy = transfer::Policy::from_config(&cfg);
                 self.announcer.announce(
-                    &self.engine.zones(),
+                    &self.store.get(),
                     &cfg.transfer.notify,
                     policy.required.clone(),
                 );
                 self.engine.set_xfr_policy(policy);
-                self.prober.reconfigure(targets(&cfg, &self.engine.zones()));
+                self.prober.reconfigure(targets(&cfg, &self.store.get()));
                 self.secondaries.reconfigure(cfg);
                 counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 info!("reload done");

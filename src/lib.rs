@@ -12,5 +12,8 @@ pub mod config;
 pub mod dns;
 pub mod health;
 pub mod metrics;
+pub mod problem;
+pub mod wire;
 pub mod xfr;
 pub mod zone;
+pub mod zonefile;

@@ -13,12 +13,13 @@ use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, Record, RecordType};
 use rrdns::dns::{Engine, Transport};
 use rrdns::health::Snapshot;
-use rrdns::zone::ZoneSet;
+use rrdns::zone::{Store, ZoneSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
-fn engine(extra: &str) -> Engine {
+fn engine(extra: &str) -> Arc<Engine> {
     engine_for(&corpus_zones(), extra)
 }
 
@@ -27,8 +28,8 @@ fn corpus_zones() -> Vec<(&'static str, std::path::PathBuf)> {
     ZONES.iter().map(|(n, f)| (*n, root().join(f))).collect()
 }
 
-fn engine_for(zones: &[(&str, std::path::PathBuf)], extra: &str) -> Engine {
-    Engine::new(zone_set(zones, extra))
+fn engine_for(zones: &[(&str, std::path::PathBuf)], extra: &str) -> Arc<Engine> {
+    Engine::new(Arc::new(Store::new(zone_set(zones, extra))))
 }
 
 fn zone_set(zones: &[(&str, std::path::PathBuf)], extra: &str) -> ZoneSet {
@@ -38,7 +39,7 @@ fn zone_set(zones: &[(&str, std::path::PathBuf)], extra: &str) -> ZoneSet {
     }
     text.push_str(extra);
     let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
-    ZoneSet::build(&cfg, None).expect("zones")
+    ZoneSet::build(&cfg, None, &|_| None).expect("zones")
 }
 
 fn request(name: &str, t: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
@@ -275,7 +276,7 @@ fn images_on_first_use_stop_at_the_budget() {
     // every later one is answered by the full path, and every answer stays the same.
     let limits = rrdns::dns::ImageLimits { eager: 0, lazy: 4 };
     let set = zone_set(&corpus_zones(), "defaults:\n  answers: 64\n");
-    let e = Engine::with_image_limits(set, limits);
+    let e = Engine::with_image_limits(Arc::new(Store::new(set)), limits);
     let images = |e: &Engine| -> usize {
         e.zones()
             .zones()

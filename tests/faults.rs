@@ -9,8 +9,7 @@ use common::*;
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, NS, SOA};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use rrdns::config::KeyConfig;
-use rrdns::xfr::tsig::Key;
+use rrdns::wire::tsig::Key;
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::sync::{Arc, Mutex};
@@ -29,14 +28,7 @@ enum Fault {
 const SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
 
 fn key(secret: &str) -> Key {
-    Key::new(
-        "xfr",
-        &KeyConfig {
-            algorithm: "hmac-sha256".into(),
-            secret: secret.into(),
-        },
-    )
-    .unwrap()
+    Key::new("xfr", "hmac-sha256", secret).unwrap()
 }
 
 struct Fake {

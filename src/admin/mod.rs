@@ -16,9 +16,13 @@ use std::time::Instant;
 
 use crate::dns::Engine;
 use crate::health::Prober;
+use crate::zone::Store;
 
 /// What the handlers share.
 pub struct Admin {
+    /// The zones served.
+    pub zones: Arc<Store>,
+    /// Health and server counters.
     pub engine: Arc<Engine>,
     pub prober: Arc<Prober>,
     pub token: Option<String>,

@@ -10,7 +10,7 @@ use crate::metrics::label;
 
 pub fn render(admin: &Admin, status: &Status) -> String {
     let mut m = String::with_capacity(4096);
-    let zones = admin.engine.zones();
+    let zones = admin.zones.get();
     m.push_str("# HELP rrdns_queries_total DNS queries answered, by zone, query type and response code.\n# TYPE rrdns_queries_total counter\n");
     for z in zones.zones() {
         for (t, r, n) in z.counters.snapshot() {

@@ -77,7 +77,7 @@ fn all_down(a: AllDown) -> &'static str {
 
 /// Builds the status from the current snapshots.
 pub fn build(admin: &Admin) -> Status {
-    let zones = admin.engine.zones();
+    let zones = admin.zones.get();
     let health = admin.engine.health();
     let targets: HashMap<(String, IpAddr), _> = admin
         .prober

@@ -140,3 +140,56 @@ pub struct KeyConfig {
     pub algorithm: String,
     pub secret: String,
 }
+
+impl Prefix {
+    /// True when `ip` is inside this prefix; an IPv4-mapped IPv6 address counts as its
+    /// IPv4 address.
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        let ip = match (self.addr, ip) {
+            (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(*ip),
+            _ => *ip,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => mask(&a.octets(), &b.octets(), self.len),
+            (IpAddr::V6(a), IpAddr::V6(b)) => mask(&a.octets(), &b.octets(), self.len),
+            _ => false,
+        }
+    }
+}
+
+fn mask(a: &[u8], b: &[u8], len: u8) -> bool {
+    let full = (len / 8) as usize;
+    if a[..full] != b[..full] {
+        return false;
+    }
+    let rest = len % 8;
+    rest == 0 || (a[full] ^ b[full]) & (0xffu8 << (8 - rest)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        let p = Prefix {
+            addr: "127.0.0.0".parse().unwrap(),
+            len: 8,
+        };
+        assert!(p.contains(&"127.1.2.3".parse().unwrap()));
+        assert!(!p.contains(&"128.0.0.1".parse().unwrap()));
+        assert!(p.contains(&"::ffff:127.0.0.1".parse().unwrap()));
+        let p = Prefix {
+            addr: "::1".parse().unwrap(),
+            len: 128,
+        };
+        assert!(p.contains(&"::1".parse().unwrap()));
+        assert!(!p.contains(&"::2".parse().unwrap()));
+        let p = Prefix {
+            addr: "10.0.0.0".parse().unwrap(),
+            len: 12,
+        };
+        assert!(p.contains(&"10.15.0.1".parse().unwrap()));
+        assert!(!p.contains(&"10.16.0.1".parse().unwrap()));
+    }
+}

@@ -13,7 +13,7 @@ use super::{
     ZoneSource,
 };
 use crate::balance::{AllDown, Policy, Weighting};
-use crate::zone::Problem;
+use crate::problem::Problem;
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
@@ -178,7 +178,7 @@ impl Validator {
     }
 
     fn name(&mut self, line: usize, s: &str) -> Option<Name> {
-        match crate::zone::rdata::config_name(s) {
+        match crate::zonefile::rdata::config_name(s) {
             Ok(n) => Some(n),
             Err(e) => {
                 self.err(line, e); // "bad name 'x..y': empty label"

@@ -10,21 +10,17 @@ use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use super::fast::ImageLimits;
+use super::transfer;
 use crate::balance::{self, Selection, ThreadRandom};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
-use crate::xfr;
-use crate::zone::image::{Balanced, Image};
+use crate::wire::image::{Balanced, Image};
+use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD};
 use crate::zone::lookup::{Kind, Piece, resolve};
-use crate::zone::{Zone, ZoneSet};
-
-/// Our EDNS UDP payload size and the cap on any UDP answer (DNS Flag Day 2020).
-pub const MAX_UDP_PAYLOAD: u16 = 1232;
-/// The classic limit for clients without EDNS (RFC 1035 §4.2.1).
-const PLAIN_UDP_PAYLOAD: usize = 512;
+use crate::zone::{Store, Zone, ZoneSet};
 
 /// Which transport a request came over: it decides size limits and ANY handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +31,9 @@ pub enum Transport {
 
 /// The engine: shared by every socket, swapped into by reloads.
 pub struct Engine {
-    pub(super) zones: ArcSwap<ZoneSet>,
+    pub(super) zones: Arc<Store>,
     pub(super) health: ArcSwap<Snapshot>,
-    xfr: ArcSwap<xfr::out::Policy>,
-    /// Serialises changes to the zone set (reloads, transfers); never taken by queries.
-    update: Mutex<()>,
+    xfr: ArcSwap<transfer::Policy>,
     notify: OnceLock<NotifyHandler>,
     pub counters: ServerCounters,
     pub(super) image_limits: ImageLimits,
@@ -56,34 +50,30 @@ pub struct Current {
 pub type NotifyHandler = Box<dyn Fn(&Message, &[u8], IpAddr) -> Vec<u8> + Send + Sync>;
 
 impl Engine {
-    pub fn new(zones: ZoneSet) -> Engine {
+    /// An engine answering from `zones`.
+    pub fn new(zones: Arc<Store>) -> Arc<Engine> {
         Engine::with_image_limits(zones, ImageLimits::default())
     }
 
-    /// An engine that encodes wire images within `limits` (see [`ImageLimits`]).
-    pub fn with_image_limits(zones: ZoneSet, limits: ImageLimits) -> Engine {
-        let engine = Engine {
-            zones: ArcSwap::from_pointee(ZoneSet::default()),
+    /// An engine that encodes wire images within `limits` (see [`ImageLimits`]). Every
+    /// zone set the store swaps in has its eager images encoded first.
+    pub fn with_image_limits(zones: Arc<Store>, limits: ImageLimits) -> Arc<Engine> {
+        let engine = Arc::new(Engine {
+            zones: zones.clone(),
             health: ArcSwap::from_pointee(Snapshot::default()),
-            xfr: ArcSwap::from_pointee(xfr::out::Policy::default()),
-            update: Mutex::new(()),
+            xfr: ArcSwap::from_pointee(transfer::Policy::default()),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
             image_limits: limits,
-        };
-        engine.prepare(&zones);
-        engine.zones.store(Arc::new(zones));
+        });
+        // Weak: the store outlives no engine, and must not keep one alive.
+        let weak = Arc::downgrade(&engine);
+        zones.set_prepare(Box::new(move |set| {
+            if let Some(e) = weak.upgrade() {
+                e.prepare(set);
+            }
+        }));
         engine
-    }
-
-    /// Builds a new zone set from the current one and swaps it in, with no other change in
-    /// between (transfers and reloads must not undo each other).
-    pub fn update_zones<E>(&self, f: impl FnOnce(&ZoneSet) -> Result<ZoneSet, E>) -> Result<(), E> {
-        let _g = self.update.lock().unwrap_or_else(|p| p.into_inner());
-        let new = f(&self.zones.load())?;
-        self.prepare(&new);
-        self.zones.store(Arc::new(new));
-        Ok(())
     }
 
     /// Installs the NOTIFY handler (the secondary-zone manager); NOTIMP until then.
@@ -97,11 +87,11 @@ impl Engine {
     }
 
     pub fn zones(&self) -> Arc<ZoneSet> {
-        self.zones.load_full()
+        self.zones.get()
     }
 
     /// Replaces who may transfer zones out (reload).
-    pub fn set_xfr_policy(&self, policy: xfr::out::Policy) {
+    pub fn set_xfr_policy(&self, policy: transfer::Policy) {
         self.xfr.store(Arc::new(policy));
     }
 
@@ -113,7 +103,7 @@ impl Engine {
         self.handle(req, Transport::Tcp, peer).into_iter().collect()
     }
 
-    /// AXFR/IXFR requests go to [`xfr::out`]; `None` for anything else.
+    /// AXFR/IXFR requests go to [`transfer`]; `None` for anything else.
     fn transfer(&self, req: &[u8], peer: IpAddr, udp: bool) -> Option<Vec<Vec<u8>>> {
         if req.len() < 12 || req[2] & 0xf8 != 0 {
             return None; // a response, or an opcode other than QUERY
@@ -131,12 +121,12 @@ impl Engine {
         }
         if udp && q.query_type == RecordType::AXFR {
             // RFC 5936 §4.2: AXFR is a TCP-only exchange.
-            return Some(vec![xfr::out::error(&msg, ResponseCode::FormErr)]);
+            return Some(vec![transfer::error(&msg, ResponseCode::FormErr)]);
         }
         let zones = self.zones.load();
         let zone = zones.find(&q.name);
         let policy = self.xfr.load();
-        let msgs = xfr::out::answer(&msg, req, zone.map(|z| &**z), peer, &policy, udp);
+        let msgs = transfer::answer(&msg, req, zone.map(|z| &**z), peer, &policy, udp);
         let rcode = msgs.first().map_or(ResponseCode::ServFail, |m| {
             ResponseCode::from_low(m.get(3).map_or(2, |b| b & 0x0f))
         });
@@ -470,7 +460,7 @@ fn raw_qtype(req: &[u8]) -> Option<u16> {
     if u16::from_be_bytes([*req.get(4)?, *req.get(5)?]) == 0 {
         return None;
     }
-    let i = super::request::name_end(req, super::request::QUESTION)?;
+    let i = crate::wire::request::name_end(req, crate::wire::request::QUESTION)?;
     Some(u16::from_be_bytes([*req.get(i)?, *req.get(i + 1)?]))
 }
 

@@ -1,9 +1,9 @@
 //! The fast path: a plain query answered by copying a wire image.
 //!
 //! Most queries to a load-balancing authority are the same few questions. For a query of
-//! the plain shape ([`super::request`]) this path finds the node as the full path would
+//! the plain shape ([`crate::wire::request`]) this path finds the node as the full path would
 //! (RFC 1034 §4.3.2) and then answers with:
-//! - the image of the RRset asked for ([`crate::zone::image`]), built by the full path
+//! - the image of the RRset asked for ([`crate::wire::image`]), built by the full path
 //!   itself (at load for small zones, else on first use: [`ImageLimits`]), so both paths
 //!   give the same answer;
 //! - at a delegation point or below it, the image of the cut's NS RRset: a referral;
@@ -16,11 +16,12 @@ use hickory_proto::rr::RecordType;
 use std::sync::atomic::Ordering;
 
 use super::engine::{Current, Engine, Transport, size_limit};
-use super::request;
 use crate::balance::{self, Scratch, Verdict};
 use crate::health::Snapshot;
-use crate::zone::image::{self, AA, HEADER, Image, OPT_LEN, Patch};
-use crate::zone::wire::{Lowered, WireName};
+use crate::wire::image::{self, Image, OPT_LEN, Patch};
+use crate::wire::name::{Lowered, WireName};
+use crate::wire::request;
+use crate::wire::{AA, HEADER, NOERROR, NXDOMAIN};
 use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
 
 thread_local! {
@@ -28,10 +29,6 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<(Scratch, Vec<usize>, fastrand::Rng)> =
         Default::default();
 }
-
-/// RCODEs written by this path.
-const NOERROR: u16 = 0;
-const NXDOMAIN: u16 = 3;
 
 /// Query types answered here: data types, except OPT (never a question), DS (answered
 /// from the parent side at a cut, RFC 4035 §3.1.4.1) and the meta types 128–255 (ANY,

@@ -6,8 +6,8 @@
 pub mod batch;
 pub mod engine;
 mod fast;
-pub mod request;
 pub mod tcp;
+pub mod transfer;
 pub mod udp;
 
 pub use engine::{Engine, Transport};

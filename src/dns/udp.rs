@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(sock.read_timeout().unwrap(), None);
         let addr = sock.local_addr().unwrap();
         let (stop, tracker) = (CancellationToken::new(), TaskTracker::new());
-        let engine = Arc::new(Engine::new(Default::default()));
+        let engine = Engine::new(Arc::new(crate::zone::Store::new(Default::default())));
         let ended = rt.block_on(async {
             spawn(sock, engine, stop.clone(), &tracker);
             // The thread is serving: a datagram too short for a header gets no answer

@@ -3,15 +3,15 @@
 //! on every message when a key is set. Nothing is applied here: the result is checked
 //! whole (first and closing SOA, serial chain) and handed back, or an error is.
 
-use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
-use super::out::{request, serial_lt};
-use super::tsig::Key;
+use crate::wire::serial_lt;
+use crate::wire::tsig::Key;
 
 /// How long one message of a transfer (or an SOA answer) may take.
 pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,10 +85,7 @@ pub async fn query_soa(
     key: Option<&Key>,
 ) -> Result<Record, String> {
     let mut q = Message::query();
-    q.add_query(hickory_proto::op::Query::query(
-        zone.clone(),
-        RecordType::SOA,
-    ));
+    q.add_query(Query::query(zone.clone(), RecordType::SOA));
     let (bytes, mac) = encode(&q, key)?;
     let sock = udp_socket_for(primary).await.map_err(|e| e.to_string())?;
     sock.send_to(&bytes, primary)
@@ -296,6 +293,21 @@ fn apply(base: &[Record], records: &[Record], diffs: &[Diff]) -> Result<Vec<Reco
         }
     }
     Ok(zone)
+}
+
+/// Builds a transfer request for `zone` (AXFR, or IXFR from `serial`).
+pub fn request(zone: &Name, ixfr_from: Option<&Record>) -> Message {
+    let mut m = Message::new(fastrand::u16(..), MessageType::Query, OpCode::Query);
+    let t = if ixfr_from.is_some() {
+        RecordType::IXFR
+    } else {
+        RecordType::AXFR
+    };
+    m.add_query(Query::query(zone.clone(), t));
+    if let Some(soa) = ixfr_from {
+        m.add_authority(soa.clone());
+    }
+    m
 }
 
 #[cfg(test)]

@@ -1,34 +1,9 @@
-//! Zone transfers: AXFR/IXFR out, secondary zones (AXFR/IXFR in, SOA timers, NOTIFY),
-//! and TSIG.
+//! Zone transfers in: secondary zones, kept current from their primaries by SOA
+//! refresh/retry/expire timers (RFC 1034 §4.3.5), NOTIFY (RFC 1996) and AXFR/IXFR
+//! (RFC 5936, RFC 1995), with copies persisted on disk. Transfers *out* are answered
+//! beside the other queries, in [`crate::dns::transfer`].
 
-pub mod out;
-pub mod tsig;
-
-use std::collections::HashMap;
-
-use crate::config::Config;
-
-/// The transfer-out policy of a configuration. Keys were validated with the configuration.
-pub fn policy(cfg: &Config) -> out::Policy {
-    let keys: HashMap<_, _> = cfg
-        .keys
-        .iter()
-        .filter_map(|(name, k)| tsig::Key::new(name, k).ok())
-        .map(|k| (k.name.clone(), k))
-        .collect();
-    let required = cfg.transfer.key.as_ref().and_then(|n| {
-        keys.values()
-            .find(|k| k.name.to_ascii().trim_end_matches('.') == n.trim_end_matches('.'))
-            .cloned()
-    });
-    out::Policy {
-        allow: cfg.transfer.allow.clone(),
-        required,
-        keys,
-    }
-}
 pub mod client;
-pub mod history;
 pub mod notify;
 pub mod persist;
 pub mod secondary;

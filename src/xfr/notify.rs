@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tracing::{info, warn};
 
-use super::tsig::Key;
+use crate::wire::tsig::Key;
 use crate::zone::ZoneSet;
 
 /// RFC 1996 §3.6: retransmit until answered; a few tries are plenty on a LAN.

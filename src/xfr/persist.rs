@@ -9,6 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::problem::Problem;
+use crate::zone::Zone;
+
 const MAGIC: &[u8] = b"RRDNS-ZONE-1\n";
 
 /// Where the copy of `zone` lives.
@@ -69,6 +72,25 @@ pub fn load(path: &Path) -> Result<Option<(Vec<Record>, SystemTime)>, String> {
         .and_then(|m| m.modified())
         .map_err(|e| e.to_string())?;
     Ok(Some((records, mtime)))
+}
+
+/// The saved copy of secondary zone `name` under `state_dir` as a zone, for
+/// [`crate::zone::ZoneSet::build`]: `None` when there is none.
+pub fn saved_zone(state_dir: &Path, name: &Name) -> Option<Result<Zone, Vec<Problem>>> {
+    let path = path(state_dir, name);
+    match load(&path) {
+        Ok(Some((records, _))) => Some(Zone::from_records(
+            name,
+            records,
+            &path.display().to_string(),
+        )),
+        Ok(None) => None,
+        Err(e) => Some(Err(vec![Problem {
+            file: path.display().to_string(),
+            line: 0,
+            message: e,
+        }])),
+    }
 }
 
 /// Marks the copy as confirmed current now (a refresh found the serial unchanged).

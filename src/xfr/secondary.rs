@@ -17,12 +17,12 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use super::client::{self, Fetched};
-use super::out::{serial_lt, zone_records};
 use super::persist;
-use super::tsig::Key;
 use crate::config::{Config, ZoneSource};
-use crate::dns::Engine;
-use crate::zone::Zone;
+use crate::wire::serial_lt;
+use crate::wire::tsig::Key;
+use crate::zone::history::zone_records;
+use crate::zone::{Store, Zone};
 
 /// Timers used before the first SOA is known.
 const INITIAL_RETRY: Duration = Duration::from_secs(10);
@@ -43,7 +43,7 @@ struct Running {
 
 /// Owns the secondary-zone tasks.
 pub struct Secondaries {
-    engine: Arc<Engine>,
+    zones: Arc<Store>,
     cfg: Mutex<Arc<Config>>,
     running: Mutex<HashMap<Name, Running>>,
     /// Called after a transfer changed the zones (to re-target health checks).
@@ -53,13 +53,13 @@ pub struct Secondaries {
 
 impl Secondaries {
     pub fn new(
-        engine: Arc<Engine>,
+        zones: Arc<Store>,
         cfg: Arc<Config>,
         on_change: Box<dyn Fn() + Send + Sync>,
         tracker: TaskTracker,
     ) -> Arc<Secondaries> {
         let s = Arc::new(Secondaries {
-            engine,
+            zones,
             cfg: Mutex::new(cfg.clone()),
             running: Mutex::new(HashMap::new()),
             on_change,
@@ -102,10 +102,11 @@ impl Secondaries {
             if running.contains_key(&name) {
                 continue;
             }
-            let key = spec
-                .key
-                .as_ref()
-                .and_then(|k| cfg.keys.get(k).and_then(|kc| Key::new(k, kc).ok()));
+            let key = spec.key.as_ref().and_then(|k| {
+                cfg.keys
+                    .get(k)
+                    .and_then(|kc| Key::new(k, &kc.algorithm, &kc.secret).ok())
+            });
             let r = Running {
                 spec: spec.clone(),
                 key: key.clone(),
@@ -213,7 +214,7 @@ impl Secondaries {
 
     /// (refresh, retry, expire) of the zone's current SOA.
     fn timers(&self, name: &Name) -> Option<(Duration, Duration, Duration)> {
-        let zones = self.engine.zones();
+        let zones = self.zones.get();
         let RData::SOA(soa) = &zones.get(name)?.soa.data else {
             return None;
         };
@@ -232,9 +233,7 @@ impl Secondaries {
             return Some(expire - age);
         }
         error!(zone = %name, "zone expired: no primary reached for {expire:?}; answering SERVFAIL");
-        let _ = self
-            .engine
-            .update_zones(|z| Ok::<_, ()>(z.without_zone(name)));
+        let _ = self.zones.update(|z| Ok::<_, ()>(z.without_zone(name)));
         None
     }
 
@@ -268,7 +267,7 @@ impl Secondaries {
             RData::SOA(s) => s.serial,
             _ => return Err("not an SOA".into()),
         };
-        let current = self.engine.zones().get(name).cloned();
+        let current = self.zones.get().get(name).cloned();
         if let Some(z) = &current
             && !serial_lt(z.serial, theirs)
         {
@@ -307,8 +306,8 @@ impl Secondaries {
             error!(zone = %name, "{e}; serving the new copy from memory only");
         }
         let cfg = self.cfg();
-        self.engine
-            .update_zones(|z| Ok::<_, String>(z.with_zone(&cfg, zone)))
+        self.zones
+            .update(|z| Ok::<_, String>(z.with_zone(&cfg, zone)))
             .map_err(|e| format!("swap failed: {e}"))?;
         info!(zone = %name, serial, records = count, "{source}: zone updated");
         (self.on_change)();

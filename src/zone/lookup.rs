@@ -220,7 +220,7 @@ fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::master::read_master_str;
+    use crate::zonefile::master::read_master_str;
 
     const ZONE: &str = "$TTL 300\n@ SOA ns1 host 1 2 3 4 60\n@ NS ns1\nns1 A 192.0.2.53\n\
         www A 192.0.2.1\n A 192.0.2.2\nalias CNAME www\nloop1 CNAME loop2\nloop2 CNAME loop1\n\

@@ -6,49 +6,34 @@
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
 pub mod compact;
-pub mod image;
-pub mod lexer;
+pub mod history;
 pub mod lookup;
-pub mod master;
-pub mod namebuf;
 pub mod nodes;
-pub mod rdata;
 pub mod set;
-pub mod wire;
+pub mod store;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use once_cell::race::OnceBox;
-use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
-use master::SourceRecord;
-use namebuf::NameBuf;
+use crate::problem::Problem;
+use crate::wire::image;
+use crate::wire::name as wire;
+use crate::wire::namebuf::NameBuf;
+use crate::zonefile::master::{self, SourceRecord};
 
 use compact::{Data, Rdata};
 pub use nodes::{Node, Nodes, Owner};
 pub use set::ZoneSet;
+pub use store::Store;
 
 /// The number of labels of a name, a leading `*` included (hickory's `num_labels` leaves
 /// it out, which would make a wildcard owner look like its parent).
 pub fn labels(name: &Name) -> usize {
     name.iter().count()
-}
-
-/// A problem in a zone or configuration file, printed as `FILE:LINE: message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
-    }
 }
 
 /// All records of one name and type. Records are unique (RFC 2181 §5); for address
@@ -122,7 +107,7 @@ pub struct Zone {
     /// Queries answered from this zone; carried over across reloads.
     pub counters: Arc<QueryCounters>,
     /// Recent changes, for IXFR out.
-    pub history: Arc<Vec<crate::xfr::history::Change>>,
+    pub history: Arc<Vec<history::Change>>,
     /// True when some owner name starts with a `*` label (RFC 4592).
     pub has_wildcards: bool,
     /// The negative-answer SOA record after its owner name: TYPE, CLASS, TTL (RFC 2308

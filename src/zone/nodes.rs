@@ -16,8 +16,8 @@ use hickory_proto::rr::{Name, RecordType};
 use std::collections::HashSet;
 
 use super::RRset;
-use super::namebuf::{NameBuf, name_of};
-use super::wire::{Lowered, WireName, hash, spread};
+use crate::wire::name::{Lowered, WireName, hash, spread};
+use crate::wire::namebuf::{NameBuf, name_of};
 
 /// One name: where its labels and its RRsets are.
 #[derive(Debug, Clone, Copy)]

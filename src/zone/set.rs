@@ -9,11 +9,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use super::wire::{Lowered, NameMap, NameSet, WireMap};
-use super::{Problem, Zone, labels};
+use super::history;
+use super::{Zone, labels};
 use crate::balance::Plan;
 use crate::config::{Config, PoolConfig, ZoneSource};
-use crate::xfr::{history, persist};
+use crate::problem::Problem;
+use crate::wire::name::{Lowered, NameMap, NameSet, WireMap};
+
+/// A secondary zone's saved copy, as the caller found it: `None` when there is none.
+/// The zone layer does not know where copies are kept; the secondary layer does.
+pub type Saved<'a> = &'a dyn Fn(&Name) -> Option<Result<Zone, Vec<Problem>>>;
 
 /// Up to this many origins are searched as a list on the fast path ([`ZoneSet::find_wire`]).
 const FEW_ZONES: usize = 8;
@@ -57,11 +62,12 @@ enum Closest<'a> {
     None,
 }
 
-/// Where a secondary zone's data comes from at build time.
+/// Where a secondary zone's data comes from at build time: the copy served now, else
+/// none while it is unavailable, else its saved copy.
 fn secondary(
-    cfg: &Config,
     name: &Name,
     previous: Option<&ZoneSet>,
+    saved: Saved<'_>,
 ) -> Option<Result<Zone, Vec<Problem>>> {
     if let Some(old) = previous.and_then(|p| p.zones.get(name)) {
         return Some(Ok((**old).clone()));
@@ -69,20 +75,14 @@ fn secondary(
     if previous.is_some_and(|p| p.unavailable.contains(name)) {
         return None;
     }
-    let path = persist::path(&cfg.state_dir, name);
-    match persist::load(&path) {
-        Ok(Some((records, _))) => Some(Zone::from_records(
-            name,
-            records,
-            &path.display().to_string(),
-        )),
-        Ok(None) => None,
-        Err(e) => Some(Err(vec![Problem {
-            file: path.display().to_string(),
-            line: 0,
-            message: e,
-        }])),
-    }
+    saved(name)
+}
+
+/// What a new version of a zone keeps from the one it replaces: its query counters
+/// and its history of changes, with the step between them added (for IXFR out).
+fn carry_over(old: &Zone, new: &mut Zone) {
+    new.counters = old.counters.clone();
+    history::carry(old, new);
 }
 
 impl ZoneSet {
@@ -121,8 +121,12 @@ impl ZoneSet {
 
     /// Loads every configured zone and attaches pools; all problems are returned. Query
     /// counters (and secondary zone data) of `previous` carry over; a secondary zone not
-    /// in `previous` starts from its persisted copy, if any.
-    pub fn build(cfg: &Config, previous: Option<&ZoneSet>) -> Result<ZoneSet, Vec<Problem>> {
+    /// in `previous` starts from its saved copy (`saved`), if any.
+    pub fn build(
+        cfg: &Config,
+        previous: Option<&ZoneSet>,
+        saved: Saved<'_>,
+    ) -> Result<ZoneSet, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut zones = HashMap::new();
         let mut unavailable = NameSet::default();
@@ -132,7 +136,7 @@ impl ZoneSet {
                 ZoneSource::Embedded(text) => {
                     Zone::from_text(&zc.name, text, &format!("<embedded>/{}zone", zc.name))
                 }
-                ZoneSource::Secondary { .. } => match secondary(cfg, &zc.name, previous) {
+                ZoneSource::Secondary { .. } => match secondary(&zc.name, previous, saved) {
                     Some(z) => z,
                     None => {
                         unavailable.insert(zc.name.clone());
@@ -150,8 +154,7 @@ impl ZoneSet {
             match loaded {
                 Ok(mut z) => {
                     if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
-                        z.counters = old.counters.clone();
-                        history::carry(old, &mut z);
+                        carry_over(old, &mut z);
                     }
                     zones.insert(zc.name.clone(), z);
                 }
@@ -176,8 +179,7 @@ impl ZoneSet {
     /// A copy of this set with `zone` added or replaced (a completed transfer).
     pub fn with_zone(&self, cfg: &Config, mut zone: Zone) -> ZoneSet {
         if let Some(old) = self.zones.get(&zone.origin) {
-            zone.counters = old.counters.clone();
-            history::carry(old, &mut zone);
+            carry_over(old, &mut zone);
         }
         attach_plans(&mut zone, cfg, &mut HashMap::new());
         let mut zones = self.zones.clone();

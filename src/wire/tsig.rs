@@ -12,8 +12,6 @@ use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 use ring::hmac;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::KeyConfig;
-
 /// Allowed clock difference, seconds (RFC 8945 §10 recommends 300).
 pub const FUDGE: u16 = 300;
 
@@ -59,9 +57,10 @@ pub fn now() -> u64 {
 }
 
 impl Key {
-    /// Builds a key from its configuration; `name` is the key's name (its DNS name).
-    pub fn new(name: &str, cfg: &KeyConfig) -> Result<Key, String> {
-        let (algorithm, ring_alg) = match cfg.algorithm.as_str() {
+    /// Builds a key: `name` is the key's name (its DNS name), `algorithm` one of
+    /// `hmac-sha256`, `hmac-sha384`, `hmac-sha512`, `hmac-sha1`, `secret` base64.
+    pub fn new(name: &str, algorithm: &str, secret: &str) -> Result<Key, String> {
+        let (algorithm, ring_alg) = match algorithm {
             "hmac-sha256" => (TsigAlgorithm::HmacSha256, hmac::HMAC_SHA256),
             "hmac-sha384" => (TsigAlgorithm::HmacSha384, hmac::HMAC_SHA384),
             "hmac-sha512" => (TsigAlgorithm::HmacSha512, hmac::HMAC_SHA512),
@@ -69,7 +68,7 @@ impl Key {
             other => return Err(format!("key {name}: unsupported algorithm {other}")),
         };
         let secret = data_encoding::BASE64
-            .decode(cfg.secret.trim().as_bytes())
+            .decode(secret.trim().as_bytes())
             .map_err(|e| format!("key {name}: secret is not base64: {e}"))?;
         let mut n = Name::from_ascii(name).map_err(|e| format!("key {name}: bad name: {e}"))?;
         n.set_fqdn(true);
@@ -188,14 +187,7 @@ mod tests {
     use hickory_proto::rr::RecordType;
 
     fn key(alg: &str) -> Key {
-        Key::new(
-            "xfr",
-            &KeyConfig {
-                algorithm: alg.into(),
-                secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQ=".into(),
-            },
-        )
-        .unwrap()
+        Key::new("xfr", alg, "c2VjcmV0LXNlY3JldC1zZWNyZXQ=").unwrap()
     }
 
     fn query() -> Vec<u8> {
@@ -234,14 +226,7 @@ mod tests {
         let k = key("hmac-sha256");
         let mut q = query();
         k.sign(&mut q, None, true, None);
-        let other = Key::new(
-            "other",
-            &KeyConfig {
-                algorithm: "hmac-sha256".into(),
-                secret: "b3RoZXI=".into(),
-            },
-        )
-        .unwrap();
+        let other = Key::new("other", "hmac-sha256", "b3RoZXI=").unwrap();
         assert_eq!(other.verify(&q, None, true), Err(Failure::BadKey));
         let mut t = q.clone();
         t[13] ^= 1;

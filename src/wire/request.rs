@@ -6,8 +6,10 @@
 //! record of EDNS version 0, RFC 6891 §6.1) and returns `None` for anything else, which
 //! then takes the full decoder. So it never has to decide an error itself.
 
+use super::{CD, HEADER, RD, TYPE_OPT as OPT};
+
 /// Offset of the question in a message (after the 12-byte header).
-pub const QUESTION: usize = 12;
+pub const QUESTION: usize = HEADER;
 
 /// The EDNS fields the answer depends on (RFC 6891 §6.1.2, RFC 3225 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +32,6 @@ pub struct Request<'a> {
     pub question_end: usize,
     pub edns: Option<Edns>,
 }
-
-const RD: u16 = 0x0100;
-const CD: u16 = 0x0010;
-const OPT: u16 = 41;
 
 fn u16_at(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
@@ -84,7 +82,7 @@ pub fn parse(req: &[u8]) -> Option<Request<'_>> {
 /// The end of an uncompressed name starting at `i` (RFC 1035 §3.1: labels of at most 63
 /// bytes, 255 bytes in all). Compressed names are refused: a question has nothing to
 /// point back to.
-pub(super) fn name_end(b: &[u8], mut i: usize) -> Option<usize> {
+pub fn name_end(b: &[u8], mut i: usize) -> Option<usize> {
     let start = i;
     loop {
         let len = *b.get(i)? as usize;

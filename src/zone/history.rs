@@ -1,14 +1,14 @@
-//! The recent changes of a zone, kept so that IXFR (RFC 1995) can send differences
-//! instead of the whole zone. A change is recorded whenever a zone is replaced by a
-//! version with another serial (a reload of its file, or a transfer in).
+//! A zone as transfers see it: its records in AXFR order, and its recent changes, kept
+//! so that IXFR (RFC 1995) can send differences instead of the whole zone. A change is
+//! recorded whenever a zone is replaced by a version with another serial (a reload of
+//! its file, or a transfer in).
 
-use hickory_proto::rr::Record;
+use hickory_proto::rr::{Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::out::zone_records;
-use crate::zone::Zone;
+use super::Zone;
 
 /// How many changes are kept per zone.
 pub const MAX_CHANGES: usize = 16;
@@ -22,6 +22,24 @@ pub struct Change {
     pub to: Record,
     pub removed: Vec<Record>,
     pub added: Vec<Record>,
+}
+
+/// The zone's records in AXFR order: SOA, every other record, SOA (RFC 5936 §2.2).
+pub fn zone_records(zone: &Zone) -> Vec<Record> {
+    let mut out = Vec::with_capacity(zone.record_count + 2);
+    out.push(zone.soa.clone());
+    let mut nodes: Vec<_> = zone.nodes.iter().map(|(o, n)| (o.to_name(), n)).collect();
+    nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, node) in &nodes {
+        for set in node.rrsets {
+            if set.rtype == RecordType::SOA {
+                continue;
+            }
+            out.extend(set.records(name, set.ttl));
+        }
+    }
+    out.push(zone.soa.clone());
+    out
 }
 
 /// A record's identity for comparison: its wire form with the owner in lower case.

@@ -2,16 +2,18 @@
 //! messages as the zone needs, to addresses in `transfer.allow` only, optionally signed
 //! with TSIG on every message. The zone is sent as written, not the balanced view.
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::tsig::TsigError;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::tsig::{Failure, Key};
-use crate::config::Prefix;
+use crate::config::{Config, Prefix};
+use crate::wire::serial_lt;
+use crate::wire::tsig::{Failure, Key};
 use crate::zone::Zone;
+use crate::zone::history::{self, zone_records};
 
 /// Records per message are added until this many bytes (RFC 5936 §2.2 leaves the size to
 /// the server; 16 KiB keeps messages well under the 64 KiB TCP limit).
@@ -27,45 +29,26 @@ pub struct Policy {
     pub keys: HashMap<Name, Key>,
 }
 
-impl Prefix {
-    pub fn contains(&self, ip: &IpAddr) -> bool {
-        let ip = match (self.addr, ip) {
-            (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(*ip),
-            _ => *ip,
-        };
-        match (self.addr, ip) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => mask(&a.octets(), &b.octets(), self.len),
-            (IpAddr::V6(a), IpAddr::V6(b)) => mask(&a.octets(), &b.octets(), self.len),
-            _ => false,
+impl Policy {
+    /// The transfer-out policy of a configuration. Keys were validated with the configuration.
+    pub fn from_config(cfg: &Config) -> Policy {
+        let keys: HashMap<_, _> = cfg
+            .keys
+            .iter()
+            .filter_map(|(name, k)| Key::new(name, &k.algorithm, &k.secret).ok())
+            .map(|k| (k.name.clone(), k))
+            .collect();
+        let required = cfg.transfer.key.as_ref().and_then(|n| {
+            keys.values()
+                .find(|k| k.name.to_ascii().trim_end_matches('.') == n.trim_end_matches('.'))
+                .cloned()
+        });
+        Policy {
+            allow: cfg.transfer.allow.clone(),
+            required,
+            keys,
         }
     }
-}
-
-fn mask(a: &[u8], b: &[u8], len: u8) -> bool {
-    let full = (len / 8) as usize;
-    if a[..full] != b[..full] {
-        return false;
-    }
-    let rest = len % 8;
-    rest == 0 || (a[full] ^ b[full]) & (0xffu8 << (8 - rest)) == 0
-}
-
-/// The zone's records in AXFR order: SOA, every other record, SOA (RFC 5936 §2.2).
-pub fn zone_records(zone: &Zone) -> Vec<Record> {
-    let mut out = Vec::with_capacity(zone.record_count + 2);
-    out.push(zone.soa.clone());
-    let mut nodes: Vec<_> = zone.nodes.iter().map(|(o, n)| (o.to_name(), n)).collect();
-    nodes.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, node) in &nodes {
-        for set in node.rrsets {
-            if set.rtype == RecordType::SOA {
-                continue;
-            }
-            out.extend(set.records(name, set.ttl));
-        }
-    }
-    out.push(zone.soa.clone());
-    out
 }
 
 /// Splits `records` into response messages to `req`; the question goes in the first.
@@ -146,8 +129,8 @@ pub fn answer(
             vec![zone.soa.clone()]
         }
         _ if udp => vec![zone.soa.clone()],
-        Some(s) if q.query_type == RecordType::IXFR => match super::history::chain(zone, s) {
-            Some(steps) => super::history::ixfr_records(zone, &steps),
+        Some(s) if q.query_type == RecordType::IXFR => match history::chain(zone, s) {
+            Some(steps) => history::ixfr_records(zone, &steps),
             None => zone_records(zone),
         },
         _ => zone_records(zone),
@@ -181,7 +164,7 @@ fn verify_request(
     };
     let mut m = error(req, ResponseCode::NotAuth);
     let code = failure.tsig_error().unwrap_or(TsigError::BadSig);
-    super::tsig::unsigned_error(&mut m, &sig.name, sig.data.algorithm.clone(), code);
+    crate::wire::tsig::unsigned_error(&mut m, &sig.name, sig.data.algorithm.clone(), code);
     Err(m)
 }
 
@@ -191,60 +174,4 @@ pub fn ixfr_serial(req: &Message) -> Option<u32> {
         RData::SOA(s) => Some(s.serial),
         _ => None,
     })
-}
-
-/// RFC 1982 serial number arithmetic: `a < b`.
-pub fn serial_lt(a: u32, b: u32) -> bool {
-    a != b && b.wrapping_sub(a) < 0x8000_0000
-}
-
-/// Builds a transfer request for `zone` (AXFR, or IXFR from `serial`).
-pub fn request(zone: &Name, ixfr_from: Option<&Record>) -> Message {
-    let mut m = Message::new(fastrand::u16(..), MessageType::Query, OpCode::Query);
-    let t = if ixfr_from.is_some() {
-        RecordType::IXFR
-    } else {
-        RecordType::AXFR
-    };
-    m.add_query(Query::query(zone.clone(), t));
-    if let Some(soa) = ixfr_from {
-        m.add_authority(soa.clone());
-    }
-    m
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes() {
-        let p = Prefix {
-            addr: "127.0.0.0".parse().unwrap(),
-            len: 8,
-        };
-        assert!(p.contains(&"127.1.2.3".parse().unwrap()));
-        assert!(!p.contains(&"128.0.0.1".parse().unwrap()));
-        assert!(p.contains(&"::ffff:127.0.0.1".parse().unwrap()));
-        let p = Prefix {
-            addr: "::1".parse().unwrap(),
-            len: 128,
-        };
-        assert!(p.contains(&"::1".parse().unwrap()));
-        assert!(!p.contains(&"::2".parse().unwrap()));
-        let p = Prefix {
-            addr: "10.0.0.0".parse().unwrap(),
-            len: 12,
-        };
-        assert!(p.contains(&"10.15.0.1".parse().unwrap()));
-        assert!(!p.contains(&"10.16.0.1".parse().unwrap()));
-    }
-
-    #[test]
-    fn rfc1982_serials() {
-        assert!(serial_lt(1, 2));
-        assert!(!serial_lt(2, 1));
-        assert!(serial_lt(0xffff_fff0, 5), "wraps");
-        assert!(!serial_lt(5, 5));
-    }
 }

@@ -10,10 +10,10 @@ use hickory_proto::serialize::txt::parse_ttl;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::Problem;
 use super::lexer::{Entry, Token, lex, lex_each};
-use super::namebuf::NameBuf;
 use super::rdata::{Origin, absolute_wire, parse_rdata, parse_type};
+use crate::problem::Problem;
+use crate::wire::namebuf::NameBuf;
 
 /// A record and where it was written.
 #[derive(Debug, Clone)]

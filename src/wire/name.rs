@@ -180,7 +180,7 @@ pub struct Lowered {
 }
 
 impl Lowered {
-    /// Lowercases a wire name that [`crate::dns::request`] has checked (uncompressed, at
+    /// Lowercases a wire name that [`crate::wire::request`] has checked (uncompressed, at
     /// most 255 bytes, terminal zero included).
     pub fn new(wire: &[u8]) -> Option<Lowered> {
         let mut l = Lowered::empty();

@@ -11,7 +11,7 @@ use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use std::str::FromStr;
 
 use super::lexer::Token;
-use super::namebuf::NameBuf;
+use crate::wire::namebuf::NameBuf;
 
 /// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
 pub fn parse_type(s: &str) -> Option<RecordType> {
@@ -374,7 +374,7 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone::namebuf::name_of;
+    use crate::wire::namebuf::name_of;
 
     fn toks(s: &str) -> Vec<Token<'_>> {
         s.split_whitespace()

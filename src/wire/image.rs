@@ -17,16 +17,8 @@
 
 use std::sync::Arc;
 
+use super::{AA, HEADER, MAX_UDP_PAYLOAD, QR, RCODE};
 use crate::balance::Plan;
-
-/// The message header is 12 bytes (RFC 1035 §4.1.1).
-pub const HEADER: usize = 12;
-/// QR=1 in the header flags.
-const QR: u16 = 0x8000;
-/// The AA flag (RFC 1035 §4.1.1).
-pub const AA: u16 = 0x0400;
-/// The RCODE bits of the header flags.
-const RCODE: u16 = 0x000f;
 /// Offset of the TTL in an address slot: owner pointer (2), TYPE (2), CLASS (2).
 const SLOT_TTL: usize = 6;
 
@@ -83,7 +75,7 @@ pub struct Patch<'a> {
 
 /// Our OPT record: root owner, TYPE 41, payload 1232, version 0 (RFC 6891 §6.1.2).
 fn opt_record(dnssec_ok: bool) -> [u8; 11] {
-    let size = crate::dns::engine::MAX_UDP_PAYLOAD.to_be_bytes();
+    let size = MAX_UDP_PAYLOAD.to_be_bytes();
     let flags = if dnssec_ok { 0x80 } else { 0 };
     [0, 0, 41, size[0], size[1], 0, 0, flags, 0, 0, 0]
 }
