@@ -362,6 +362,26 @@ fn bind_all(
     Ok(bound)
 }
 
+/// The settings that take effect only at a restart. `Config` is destructured whole, so
+/// that a new field must be sorted here: restart-only, or reloadable (`_`).
+#[allow(clippy::type_complexity)]
+fn restart_only(c: &Config) -> (&[SocketAddr], Option<SocketAddr>, Option<&str>, &Path) {
+    let Config {
+        source: _,
+        listen,
+        admin,
+        admin_token,
+        state_dir,
+        zones: _,
+        defaults: _,
+        pools: _,
+        checks: _,
+        transfer: _,
+        keys: _,
+    } = c;
+    (listen, *admin, admin_token.as_deref(), state_dir)
+}
+
 impl Running {
     /// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
     async fn reload(&self, started: &Config) {
@@ -383,15 +403,7 @@ impl Running {
         let counters = &self.engine.counters;
         match built {
             Ok(Ok(cfg)) => {
-                let fixed = |c: &Config| {
-                    (
-                        c.listen.clone(),
-                        c.admin,
-                        c.admin_token.clone(),
-                        c.state_dir.clone(),
-                    )
-                };
-                if fixed(&cfg) != fixed(started) {
+                if restart_only(&cfg) != restart_only(started) {
                     warn!(
                         "listen, admin, admin_token or state_dir changed; they take effect after a restart"
                     );

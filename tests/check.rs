@@ -24,6 +24,12 @@ fn write(dir: &std::path::Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Writes `cfg` beside the example zone as `z.zone`.
+fn with_example_zone(dir: &std::path::Path, cfg: &str) {
+    let zone = project_file("zones/example.test.zone");
+    write(dir, &[("rrdns.yaml", cfg), ("z.zone", &zone)]);
+}
+
 #[test]
 fn good_configuration_prints_a_summary_per_zone_and_warns_once_per_duplicate() {
     let d = tempfile::tempdir().unwrap();
@@ -115,13 +121,7 @@ fn a_zone_without_soa_or_ns_is_rejected() {
 fn pools_must_name_existing_addresses() {
     let d = tempfile::tempdir().unwrap();
     let cfg = "zones:\n  - name: example.test.\n    file: z.zone\npools:\n  nothere.example.test.:\n    ttl: 5\n  www.example.test.:\n    weights: { \"192.0.2.99\": 2 }\n";
-    write(
-        d.path(),
-        &[
-            ("rrdns.yaml", cfg),
-            ("z.zone", &project_file("zones/example.test.zone")),
-        ],
-    );
+    with_example_zone(d.path(), cfg);
     let (code, _, err) = check(d.path());
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -141,4 +141,27 @@ fn unknown_configuration_keys_name_their_line() {
         err.contains("rrdns.yaml:2:") && err.contains("listen_on"),
         "{err}"
     );
+}
+
+/// Regression: a key whose name is not a DNS name passed `check`, was dropped at run time,
+/// and `transfer.key` naming it then required no signature at all (TSIG failed open).
+#[test]
+fn a_tsig_key_that_cannot_be_built_is_an_error_at_its_line_and_nowhere_else() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\n\
+               keys:\n  bad key:\n    algorithm: hmac-sha256\n    secret: c2VjcmV0\n\
+               transfer:\n  allow: [127.0.0.1]\n  key: bad key\n";
+    with_example_zone(d.path(), cfg);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    let y = d.path().join("rrdns.yaml").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "{y}:6: key bad key: 'bad key' is not a DNS name: it contains white space"
+        )),
+        "{err}"
+    );
+    // One cause, one message: the transfer's reference to the key is not reported too.
+    assert_eq!(err.matches("bad key").count(), 2, "{err}");
+    assert!(!err.contains("not defined"), "{err}");
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::balance::Policy;
+use crate::wire::tsig::Key;
 
 pub use validate::{load, load_partial, parse, parse_partial};
 
@@ -38,7 +39,8 @@ pub struct Config {
     pub pools: Vec<PoolConfig>,
     pub checks: BTreeMap<String, CheckConfig>,
     pub transfer: TransferConfig,
-    pub keys: BTreeMap<String, KeyConfig>,
+    /// TSIG keys by their name as configured, built and checked at validation.
+    pub keys: BTreeMap<String, Key>,
 }
 
 /// Where a zone's data comes from.
@@ -51,7 +53,7 @@ pub enum ZoneSource {
     /// A secondary zone, transferred from these primaries, optionally with a TSIG key.
     Secondary {
         primaries: Vec<SocketAddr>,
-        key: Option<String>,
+        key: Option<Key>,
     },
 }
 
@@ -131,14 +133,9 @@ pub struct Prefix {
 #[derive(Debug, Clone, Default)]
 pub struct TransferConfig {
     pub allow: Vec<Prefix>,
-    pub key: Option<String>,
+    /// When set, transfers out must be signed with this key, and NOTIFY out is.
+    pub key: Option<Key>,
     pub notify: Vec<SocketAddr>,
-}
-
-#[derive(Debug, Clone)]
-pub struct KeyConfig {
-    pub algorithm: String,
-    pub secret: String,
 }
 
 impl Prefix {

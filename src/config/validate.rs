@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
 use super::{
-    CheckConfig, CheckKind, Config, KeyConfig, PoolConfig, Prefix, TransferConfig, ZoneConfig,
-    ZoneSource,
+    CheckConfig, CheckKind, Config, PoolConfig, Prefix, TransferConfig, ZoneConfig, ZoneSource,
 };
 use crate::balance::{AllDown, Policy, Weighting};
 use crate::problem::Problem;
+use crate::wire::tsig::Key;
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
@@ -156,7 +156,10 @@ impl Validator {
             pools,
             checks,
             transfer,
-            keys,
+            keys: keys
+                .into_iter()
+                .filter_map(|(n, k)| Some((n, k?)))
+                .collect(),
         }
     }
 
@@ -187,17 +190,25 @@ impl Validator {
         }
     }
 
-    fn zone(&mut self, z: &S<ZoneEntry>, keys: &BTreeMap<String, KeyConfig>) -> Option<ZoneConfig> {
+    /// The key named `k` where `what` refers to it. A key that is defined but broken was
+    /// reported where it is defined; only an undefined one is reported here.
+    fn key_ref(&mut self, line: usize, what: &str, k: &str, keys: &Keys) -> Option<Key> {
+        match keys.get(k) {
+            Some(key) => key.clone(),
+            None => {
+                self.err(line, format!("{what}: key '{k}' is not defined under keys"));
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, z: &S<ZoneEntry>, keys: &Keys) -> Option<ZoneConfig> {
         let line = line_of(z);
         let name = self.name(line, &z.value.name)?;
-        if let Some(k) = &z.value.key
-            && !keys.contains_key(k)
-        {
-            self.err(
-                line,
-                format!("zone {name}: key '{k}' is not defined under keys"),
-            );
-        }
+        let key = z.value.key.as_ref().and_then(|k| {
+            let what = format!("zone {name}");
+            self.key_ref(line, &what, k, keys)
+        });
         match (&z.value.file, &z.value.primaries) {
             (Some(f), None) => Some(ZoneConfig {
                 name,
@@ -223,10 +234,7 @@ impl Validator {
                 }
                 Some(ZoneConfig {
                     name,
-                    source: ZoneSource::Secondary {
-                        primaries,
-                        key: z.value.key.clone(),
-                    },
+                    source: ZoneSource::Secondary { primaries, key },
                 })
             }
             _ => {
@@ -411,43 +419,20 @@ impl Validator {
         })
     }
 
-    fn keys(
-        &mut self,
-        keys: BTreeMap<String, S<super::file::KeyEntry>>,
-    ) -> BTreeMap<String, KeyConfig> {
+    /// Builds every key; a broken one is reported and kept as `None`.
+    fn keys(&mut self, keys: BTreeMap<String, S<super::file::KeyEntry>>) -> Keys {
         let mut out = BTreeMap::new();
         for (name, k) in keys {
-            let alg = k.value.algorithm.to_ascii_lowercase();
-            if !matches!(
-                alg.as_str(),
-                "hmac-sha256" | "hmac-sha512" | "hmac-sha384" | "hmac-sha1"
-            ) {
-                self.err(line_of(&k), format!("key {name}: algorithm '{alg}' is not one of hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"));
+            let key = Key::new(&name, &k.value.algorithm, &k.value.secret);
+            for p in key.as_ref().err().into_iter().flatten() {
+                self.err(line_of(&k), p.to_string());
             }
-            if k.value.secret.trim().is_empty() {
-                self.err(line_of(&k), format!("key {name}: secret is empty"));
-            } else if data_encoding::BASE64
-                .decode(k.value.secret.trim().as_bytes())
-                .is_err()
-            {
-                self.err(line_of(&k), format!("key {name}: secret is not base64"));
-            }
-            out.insert(
-                name,
-                KeyConfig {
-                    algorithm: alg,
-                    secret: k.value.secret.clone(),
-                },
-            );
+            out.insert(name, key.ok());
         }
         out
     }
 
-    fn transfer(
-        &mut self,
-        t: &S<super::file::TransferEntry>,
-        keys: &BTreeMap<String, KeyConfig>,
-    ) -> TransferConfig {
+    fn transfer(&mut self, t: &S<super::file::TransferEntry>, keys: &Keys) -> TransferConfig {
         let line = line_of(t);
         let mut out = TransferConfig::default();
         for a in &t.value.allow {
@@ -468,18 +453,13 @@ impl Validator {
                 ),
             }
         }
-        if let Some(k) = &t.value.key
-            && !keys.contains_key(k)
-        {
-            self.err(
-                line,
-                format!("transfer: key '{k}' is not defined under keys"),
-            );
-        }
-        out.key = t.value.key.clone();
+        out.key = (t.value.key.as_ref()).and_then(|k| self.key_ref(line, "transfer", k, keys));
         out
     }
 }
+
+/// The configured keys by name; `None` for one that could not be built.
+type Keys = BTreeMap<String, Option<Key>>;
 
 /// `2s`, `500ms`, `1m`, `1h`, or plain seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {

@@ -30,22 +30,15 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The transfer-out policy of a configuration. Keys were validated with the configuration.
+    /// The transfer-out policy of a configuration; its keys were built at validation,
+    /// so a required key is never lost on the way (which would fail open).
     pub fn from_config(cfg: &Config) -> Policy {
-        let keys: HashMap<_, _> = cfg
-            .keys
-            .iter()
-            .filter_map(|(name, k)| Key::new(name, &k.algorithm, &k.secret).ok())
-            .map(|k| (k.name.clone(), k))
+        let keys = (cfg.keys.values())
+            .map(|k| (k.name.clone(), k.clone()))
             .collect();
-        let required = cfg.transfer.key.as_ref().and_then(|n| {
-            keys.values()
-                .find(|k| k.name.to_ascii().trim_end_matches('.') == n.trim_end_matches('.'))
-                .cloned()
-        });
         Policy {
             allow: cfg.transfer.allow.clone(),
-            required,
+            required: cfg.transfer.key.clone(),
             keys,
         }
     }

@@ -20,7 +20,36 @@ pub const FUDGE: u16 = 300;
 pub struct Key {
     pub name: Name,
     pub algorithm: TsigAlgorithm,
-    ring: hmac::Key,
+    /// The secret, kept to tell two keys apart (a reload that changes it).
+    secret: std::sync::Arc<[u8]>,
+    /// Shared: ring's key is a few hundred bytes, and configurations and tasks copy keys.
+    ring: std::sync::Arc<hmac::Key>,
+}
+
+/// Keys are equal when name, algorithm and secret are.
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.name == other.name && self.algorithm == other.algorithm && self.secret == other.secret
+    }
+}
+
+impl Eq for Key {}
+
+/// Why a key cannot be built; each names the key as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "key {0}: algorithm '{1}' is not one of hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"
+    )]
+    Algorithm(String, String),
+    #[error("key {0}: secret is empty")]
+    EmptySecret(String),
+    #[error("key {0}: secret is not base64")]
+    Secret(String),
+    /// The name goes on the wire in every TSIG record (RFC 8945 §4.2), so it must be a
+    /// DNS name.
+    #[error("key {0}: '{0}' is not a DNS name: {1}")]
+    Name(String, String),
 }
 
 impl std::fmt::Debug for Key {
@@ -58,24 +87,54 @@ pub fn now() -> u64 {
 
 impl Key {
     /// Builds a key: `name` is the key's name (its DNS name), `algorithm` one of
-    /// `hmac-sha256`, `hmac-sha384`, `hmac-sha512`, `hmac-sha1`, `secret` base64.
-    pub fn new(name: &str, algorithm: &str, secret: &str) -> Result<Key, String> {
-        let (algorithm, ring_alg) = match algorithm {
-            "hmac-sha256" => (TsigAlgorithm::HmacSha256, hmac::HMAC_SHA256),
-            "hmac-sha384" => (TsigAlgorithm::HmacSha384, hmac::HMAC_SHA384),
-            "hmac-sha512" => (TsigAlgorithm::HmacSha512, hmac::HMAC_SHA512),
-            "hmac-sha1" => (TsigAlgorithm::HmacSha1, hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
-            other => return Err(format!("key {name}: unsupported algorithm {other}")),
+    /// `hmac-sha256`, `hmac-sha384`, `hmac-sha512`, `hmac-sha1` (any case), `secret`
+    /// base64. Every problem is returned, not only the first.
+    pub fn new(name: &str, algorithm: &str, secret: &str) -> Result<Key, Vec<KeyError>> {
+        let mut problems = Vec::new();
+        let alg = match algorithm.to_ascii_lowercase().as_str() {
+            "hmac-sha256" => Some((TsigAlgorithm::HmacSha256, hmac::HMAC_SHA256)),
+            "hmac-sha384" => Some((TsigAlgorithm::HmacSha384, hmac::HMAC_SHA384)),
+            "hmac-sha512" => Some((TsigAlgorithm::HmacSha512, hmac::HMAC_SHA512)),
+            "hmac-sha1" => Some((TsigAlgorithm::HmacSha1, hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY)),
+            other => {
+                problems.push(KeyError::Algorithm(name.into(), other.into()));
+                None
+            }
         };
-        let secret = data_encoding::BASE64
-            .decode(secret.trim().as_bytes())
-            .map_err(|e| format!("key {name}: secret is not base64: {e}"))?;
-        let mut n = Name::from_ascii(name).map_err(|e| format!("key {name}: bad name: {e}"))?;
-        n.set_fqdn(true);
+        let bytes = match data_encoding::BASE64.decode(secret.trim().as_bytes()) {
+            _ if secret.trim().is_empty() => {
+                problems.push(KeyError::EmptySecret(name.into()));
+                None
+            }
+            Ok(b) => Some(b),
+            Err(_) => {
+                problems.push(KeyError::Secret(name.into()));
+                None
+            }
+        };
+        let n = match Name::from_ascii(name) {
+            Ok(mut n) => {
+                n.set_fqdn(true);
+                Some(n)
+            }
+            Err(e) => {
+                // hickory names the character; a space would print as nothing.
+                let why = match name.contains(char::is_whitespace) {
+                    true => "it contains white space".to_string(),
+                    false => e.to_string(),
+                };
+                problems.push(KeyError::Name(name.into(), why));
+                None
+            }
+        };
+        let (Some((algorithm, ring_alg)), Some(secret), Some(name)) = (alg, bytes, n) else {
+            return Err(problems);
+        };
         Ok(Key {
-            name: n,
+            name,
             algorithm,
-            ring: hmac::Key::new(ring_alg, &secret),
+            ring: hmac::Key::new(ring_alg, &secret).into(),
+            secret: secret.into(),
         })
     }
 
@@ -219,6 +278,28 @@ mod tests {
                 "wrong chain"
             );
         }
+    }
+
+    #[test]
+    fn a_key_that_cannot_be_built_says_every_reason() {
+        // Regression: a name that is not a DNS name was dropped at run time, and a
+        // transfer policy requiring that key then required nothing (TSIG failed open).
+        let e = Key::new("bad key", "HMAC-MD5", "").unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(matches!(&e[0], KeyError::Algorithm(n, a) if n == "bad key" && a == "hmac-md5"));
+        assert_eq!(e[1], KeyError::EmptySecret("bad key".into()));
+        assert!(
+            matches!(&e[2], KeyError::Name(n, _) if n == "bad key"),
+            "{e:?}"
+        );
+        assert_eq!(
+            Key::new("k", "hmac-sha256", "not base64!").unwrap_err(),
+            [KeyError::Secret("k".into())]
+        );
+        let k = Key::new("xfr", "HMAC-SHA256", "c2VjcmV0").unwrap();
+        assert_eq!(k.name.to_ascii(), "xfr.");
+        assert_eq!(k, Key::new("xfr.", "hmac-sha256", " c2VjcmV0 ").unwrap());
+        assert_ne!(k, Key::new("xfr", "hmac-sha256", "b3RoZXI=").unwrap());
     }
 
     #[test]

@@ -27,16 +27,15 @@ use crate::zone::{Store, Zone};
 /// Timers used before the first SOA is known.
 const INITIAL_RETRY: Duration = Duration::from_secs(10);
 
-/// One secondary zone's settings.
+/// One secondary zone's settings; a change restarts its task (a new secret included).
 #[derive(Debug, Clone, PartialEq)]
 struct Spec {
     primaries: Vec<SocketAddr>,
-    key: Option<String>,
+    key: Option<Key>,
 }
 
 struct Running {
     spec: Spec,
-    key: Option<Key>,
     trigger: Arc<Notify>,
     stop: CancellationToken,
 }
@@ -102,14 +101,8 @@ impl Secondaries {
             if running.contains_key(&name) {
                 continue;
             }
-            let key = spec.key.as_ref().and_then(|k| {
-                cfg.keys
-                    .get(k)
-                    .and_then(|kc| Key::new(k, &kc.algorithm, &kc.secret).ok())
-            });
             let r = Running {
                 spec: spec.clone(),
-                key: key.clone(),
                 trigger: Arc::new(Notify::new()),
                 stop: CancellationToken::new(),
             };
@@ -120,7 +113,7 @@ impl Secondaries {
                 name.clone(),
             );
             self.tracker
-                .spawn(async move { me.run(zone, spec.primaries, key, trigger, stop).await });
+                .spawn(async move { me.run(zone, spec.primaries, spec.key, trigger, stop).await });
             running.insert(name, r);
         }
     }
@@ -149,7 +142,7 @@ impl Secondaries {
             return resp.to_vec().unwrap_or_default();
         };
         let from_primary = r.spec.primaries.iter().any(|p| same_ip(p.ip(), peer));
-        let signed = match &r.key {
+        let signed = match &r.spec.key {
             None => Ok(None),
             Some(k) => k.verify(raw, None, true).map(|mac| Some((k, mac))),
         };
