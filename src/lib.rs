@@ -1,19 +1,54 @@
 //! rrdns: an authoritative DNS server that load-balances by DNS.
 //!
-//! Zones are loaded into immutable snapshots ([`zone`]); the [`dns`] engine answers from
-//! them, and [`balance`] decides which addresses each answer carries, in which order,
-//! according to weights and [`health`]. [`app`] wires it together and reloads on SIGHUP.
+//! # Layers
+//! Each module uses only modules of lower layers (`tests/layers.rs` holds this):
+//! ```text
+//! problem  wire  balance  metrics    leaves: a problem at FILE:LINE; the DNS wire format
+//!                                    (header, names, request parser, answer images, TSIG);
+//!                                    which addresses an answer carries; counters
+//! zonefile                           master-file text → records with their FILE:LINE
+//! config                             YAML → a validated, typed Config (keys built, checks typed)
+//! zone                               Zone, ZoneSet, Store (the served set, swapped whole),
+//!                                    lookup (RFC 1034 §4.3.2), history of changes (IXFR)
+//! health   xfr                       probes → a health snapshot; transfers in (secondary zones)
+//! dns                                engine: answers and transfers out; UDP, TCP, fast path
+//! admin    app                       HTTP status, metrics, drains; wiring, reload, shutdown
+//! ```
+//!
+//! # The query path
+//! A UDP socket thread ([`dns`]) reads a batch of datagrams and loads the zone set and the
+//! health snapshot once for the batch (no lock). Each query goes first to the fast path:
+//! a plain query whose answer has a precomputed wire image is copied out with the header
+//! and question patched, and the addresses of a balanced RRset chosen per query by
+//! [`balance`] from weights, health and drains. Anything else (EDNS options, ANY,
+//! transfers, NOTIFY, names without an image) is decoded and answered in full by
+//! [`zone::lookup`] and the same balancer. TCP answers through the same engine.
+//!
+//! # The health path
+//! The prober ([`health`]) runs checks on a runtime of its own at lower priority; rise and
+//! fall thresholds turn results into up/down, and each transition (batched a few
+//! milliseconds) publishes a new snapshot that the next query batch reads. Drains are
+//! operator overrides kept on disk. Zones and health never meet except in [`balance`].
 
-pub mod admin;
 pub mod app;
-pub mod balance;
 pub mod cli;
-pub mod config;
-pub mod dns;
-pub mod health;
-pub mod metrics;
-pub mod problem;
-pub mod wire;
-pub mod xfr;
-pub mod zone;
-pub mod zonefile;
+
+mod admin;
+mod balance;
+mod config;
+mod dns;
+mod health;
+mod metrics;
+mod problem;
+mod wire;
+mod xfr;
+mod zone;
+mod zonefile;
+
+// What the integration tests drive directly, besides the binary.
+pub use config::{Config, parse as parse_config};
+pub use dns::{Engine, ImageLimits, Transport};
+pub use health::Snapshot;
+pub use problem::Problem;
+pub use wire::tsig::Key as TsigKey;
+pub use zone::{Store, Zone, ZoneSet};

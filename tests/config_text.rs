@@ -5,7 +5,7 @@
 mod common;
 
 use common::edits::check_edits;
-use rrdns::config::validate::parse;
+use rrdns::parse_config as parse;
 
 /// Pieces an edit inserts: YAML syntax, the values with rules of their own (durations,
 /// addresses, names, weights), and the limits of their types.

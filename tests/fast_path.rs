@@ -11,9 +11,9 @@ use common::corpus::{ZONES, corpus};
 use common::*;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, Record, RecordType};
-use rrdns::dns::{Engine, Transport};
-use rrdns::health::Snapshot;
-use rrdns::zone::{Store, ZoneSet};
+use rrdns::Snapshot;
+use rrdns::{Engine, Transport};
+use rrdns::{Store, ZoneSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ fn zone_set(zones: &[(&str, std::path::PathBuf)], extra: &str) -> ZoneSet {
         text.push_str(&format!("  - name: {name}\n    file: {}\n", path.display()));
     }
     text.push_str(extra);
-    let cfg = rrdns::config::parse(&text, "test.yaml", &root()).expect("config");
+    let cfg = rrdns::parse_config(&text, "test.yaml", &root()).expect("config");
     ZoneSet::build(&cfg, None, &|_| None).expect("zones")
 }
 
@@ -274,7 +274,7 @@ fn an_empty_wildcard_is_still_a_wildcard() {
 fn images_on_first_use_stop_at_the_budget() {
     // No images at load and a budget of four: the first four RRsets asked for get an image,
     // every later one is answered by the full path, and every answer stays the same.
-    let limits = rrdns::dns::ImageLimits { eager: 0, lazy: 4 };
+    let limits = rrdns::ImageLimits { eager: 0, lazy: 4 };
     let set = zone_set(&corpus_zones(), "defaults:\n  answers: 64\n");
     let e = Engine::with_image_limits(Arc::new(Store::new(set)), limits);
     let images = |e: &Engine| -> usize {

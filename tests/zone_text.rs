@@ -9,7 +9,7 @@ mod common;
 
 use common::edits::check_edits;
 use hickory_proto::rr::Name;
-use rrdns::zone::Zone;
+use rrdns::Zone;
 
 /// Pieces an edit inserts: the characters with a meaning in master files, multi-byte
 /// characters, and names at and over the limits of RFC 1035 §3.1.

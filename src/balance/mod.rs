@@ -84,19 +84,6 @@ pub trait HealthView {
     }
 }
 
-/// The view used when no health checks run: every address is up.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AllUp;
-
-impl HealthView for AllUp {
-    fn serving(&self, _: Option<&str>, _: &IpAddr) -> bool {
-        true
-    }
-    fn all_serving(&self) -> bool {
-        true
-    }
-}
-
 /// The result of balancing one RRset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -261,6 +248,19 @@ fn weighted_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The view used when no health checks run: every address is up.
+    #[derive(Debug, Clone, Copy, Default)]
+    struct AllUp;
+
+    impl HealthView for AllUp {
+        fn serving(&self, _: Option<&str>, _: &IpAddr) -> bool {
+            true
+        }
+        fn all_serving(&self) -> bool {
+            true
+        }
+    }
     use std::collections::HashSet;
 
     fn plan(weights: &[u32], weighting: Weighting, answers: usize) -> Plan {

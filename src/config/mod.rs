@@ -15,15 +15,12 @@ use std::time::Duration;
 use crate::balance::Policy;
 use crate::wire::tsig::Key;
 
-pub use validate::{load, load_partial, parse, parse_partial};
+pub use validate::{load_partial, parse, parse_partial};
 
 /// The configuration `rrdns` runs with when given none: the example zone on loopback.
 pub const EMBEDDED_CONFIG: &str = include_str!("embedded.yaml");
 /// The example zone, embedded so that `rrdns` works from any directory.
 pub const EMBEDDED_ZONE: &str = include_str!("../../zones/example.test.zone");
-/// Where the embedded configuration looks for the example zone on disk first (so that an
-/// edited copy is served, and SIGHUP reloads it).
-pub const EMBEDDED_ZONE_PATH: &str = "zones/example.test.zone";
 
 /// A validated configuration.
 #[derive(Debug, Clone)]

@@ -15,14 +15,6 @@ use crate::balance::{AllDown, Policy, Weighting};
 use crate::problem::Problem;
 use crate::wire::tsig::Key;
 
-/// Reads and validates a configuration file.
-pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
-    match load_partial(path) {
-        (Some(cfg), problems) if problems.is_empty() => Ok(cfg),
-        (_, problems) => Err(problems),
-    }
-}
-
 /// Reads a configuration file, keeping what validates (see [`parse_partial`]).
 pub fn load_partial(path: &Path) -> (Option<Config>, Vec<Problem>) {
     let text = match std::fs::read_to_string(path) {

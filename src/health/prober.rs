@@ -45,7 +45,6 @@ pub struct TargetInfo {
     pub check: Arc<str>,
     pub addr: IpAddr,
     pub state: TargetState,
-    pub interval: Duration,
 }
 
 /// Probe counters for `/metrics`.
@@ -303,7 +302,6 @@ impl Prober {
                 check: check.clone(),
                 addr: *addr,
                 state: e.state.clone(),
-                interval: e.cfg.interval,
             })
             .collect()
     }

@@ -79,7 +79,7 @@ impl NameBuf {
     }
 
     /// The name as a hickory `Name`.
-    pub fn to_name(&self) -> Name {
+    pub fn to_name(self) -> Name {
         Name::from_bytes(self.wire()).expect("labels and length were checked as they were added")
     }
 

@@ -76,7 +76,7 @@ pub struct Owner<'a> {
 
 impl Owner<'_> {
     /// The name as written in the zone (the zone's own labels as the zone is named).
-    pub fn to_name(&self) -> Name {
+    pub fn to_name(self) -> Name {
         let ours = labels_of(self.labels);
         name_of(ours.chain(self.origin.iter())).expect("stored names were valid names when added")
     }

@@ -18,7 +18,7 @@ pub struct Token<'t> {
 
 impl Token<'_> {
     /// The token as it would be written in a master file (quoted strings re-quoted).
-    pub fn to_source(&self) -> String {
+    pub fn to_source(self) -> String {
         if self.quoted {
             format!("\"{}\"", self.text)
         } else {

@@ -23,6 +23,7 @@ pub struct SourceRecord {
     pub line: usize,
 }
 
+#[cfg(test)]
 impl SourceRecord {
     fn from_read(r: Read<'_>) -> SourceRecord {
         SourceRecord {
@@ -91,15 +92,6 @@ impl Ctx {
     }
 }
 
-/// Reads a master file whose initial origin is `origin`.
-pub fn read_master(path: &Path, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
-    let mut records = Vec::new();
-    let problems = read_master_with(path, origin, &mut |r| {
-        records.push(SourceRecord::from_read(r));
-    });
-    (records, problems)
-}
-
 /// Reads a master file, handing each record to `sink` in file order; returns the problems.
 pub fn read_master_with(
     path: &Path,
@@ -117,7 +109,8 @@ pub fn read_master_with(
     r.problems
 }
 
-/// Reads master-file text (for tests and in-memory zones); `file` names it in errors.
+/// Reads master-file text into records (for tests); `file` names it in errors.
+#[cfg(test)]
 pub fn read_master_str(text: &str, file: &str, origin: &Name) -> (Vec<SourceRecord>, Vec<Problem>) {
     let mut records = Vec::new();
     let problems = read_master_str_with(text, file, origin, &mut |r| {
