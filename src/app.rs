@@ -1,6 +1,8 @@
 //! Wiring: loads configuration and zones, binds sockets, owns the long-lived tasks,
 //! reloads on SIGHUP (build → validate → swap) and shuts down on SIGTERM/SIGINT.
 
+use hickory_proto::rr::Name;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::admin::{self, Admin};
-use crate::config::{self, Config, ZoneSource};
+use crate::config::{self, CheckConfig, Config, ZoneSource};
 use crate::dns::transfer;
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
@@ -164,20 +166,19 @@ pub fn serve(path: Option<&Path>) -> ExitCode {
     }
 }
 
-/// Every (check, address) to probe: the addresses of every pool that names a check.
+/// Every (check, address) to probe: the addresses of every pool that has a check.
 fn targets(cfg: &Config, zones: &ZoneSet) -> Vec<Target> {
+    let checks: HashMap<&Name, &Arc<CheckConfig>> = (cfg.pools.iter())
+        .filter_map(|p| Some((&p.name, p.check.as_ref()?)))
+        .collect();
     let mut out = Vec::new();
     for (_, plan) in zones.plans() {
-        let Some((check, _)) = &plan.check else {
-            continue;
-        };
-        let Some(c) = cfg.checks.get(&**check) else {
+        let Some(c) = plan.pool.as_ref().and_then(|p| checks.get(p)) else {
             continue;
         };
         for addr in &plan.addrs {
             out.push(Target {
-                check: check.clone(),
-                cfg: c.clone(),
+                check: Arc::clone(c),
                 addr: *addr,
             });
         }
@@ -193,7 +194,7 @@ fn start_prober(
     probes: Handle,
 ) -> anyhow::Result<Arc<Prober>> {
     let drains = Drains::load(&cfg.state_dir).map_err(|e| anyhow::anyhow!(e))?;
-    let checker = Arc::new(Checker::new().map_err(|e| anyhow::anyhow!(e))?);
+    let checker = Arc::new(Checker::new()?);
     let probe: ProbeFn = Arc::new(move |c, addr| {
         let checker = checker.clone();
         Box::pin(async move { checker.probe(&c, addr).await })

@@ -119,7 +119,7 @@ pub fn build(admin: &Admin) -> Status {
                     last_probe: t.and_then(|t| {
                         t.state.last.as_ref().map(|r| match r {
                             Ok(_) => "ok".to_string(),
-                            Err(e) => e.clone(),
+                            Err(e) => e.to_string(),
                         })
                     }),
                     latency_ms: t.and_then(|t| match &t.state.last {

@@ -10,6 +10,7 @@ use hickory_proto::rr::Name;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::balance::Policy;
@@ -34,7 +35,7 @@ pub struct Config {
     pub zones: Vec<ZoneConfig>,
     pub defaults: Policy,
     pub pools: Vec<PoolConfig>,
-    pub checks: BTreeMap<String, CheckConfig>,
+    pub checks: BTreeMap<String, Arc<CheckConfig>>,
     pub transfer: TransferConfig,
     /// TSIG keys by their name as configured, built and checked at validation.
     pub keys: BTreeMap<String, Key>,
@@ -64,7 +65,7 @@ pub struct ZoneConfig {
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     pub name: Name,
-    pub check: Option<String>,
+    pub check: Option<Arc<CheckConfig>>,
     pub weights: Vec<(IpAddr, u32)>,
     pub policy: Policy,
     /// Where the pool is written, for errors found when zones are loaded.
@@ -72,49 +73,77 @@ pub struct PoolConfig {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckKind {
-    Http,
-    Https,
-    Tcp,
-}
-
-/// A health check definition.
+/// A health check definition: how to probe, and how often and how results count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckConfig {
-    pub kind: CheckKind,
-    pub port: u16,
-    pub path: String,
-    pub host: Option<String>,
-    pub expect_status: Vec<(u16, u16)>,
-    pub expect_body: Option<String>,
-    pub send: Option<String>,
+    /// The check's name under `checks:`, as logs, the status page and metrics show it.
+    pub name: Arc<str>,
+    pub probe: Probe,
     pub interval: Duration,
     pub timeout: Duration,
+    /// Consecutive passes that bring a down address up.
     pub rise: u32,
+    /// Consecutive failures that take an up address down.
     pub fall: u32,
+    /// The state assumed before the first result.
     pub initial_up: bool,
-    pub tls_verify: bool,
+}
+
+/// How a check probes an address; each kind holds only its own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// `type: http` or `type: https`: a GET judged by status and body.
+    Http(HttpProbe),
+    /// `type: tcp`: a connection, with an optional send/expect exchange.
+    Tcp(TcpProbe),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpProbe {
+    /// Set for HTTPS.
+    pub tls: Option<Tls>,
+    /// Default 80, or 443 with TLS.
+    pub port: u16,
+    pub path: String,
+    /// The Host header (and the TLS server name) instead of the address.
+    pub host: Option<String>,
+    /// Status ranges that pass, inclusive (default 200-399).
+    pub expect_status: Vec<(u16, u16)>,
+    /// Text the first 64 KiB of the body must contain.
+    pub expect_body: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tls {
+    /// Whether the backend's certificate must verify (default true).
+    pub verify: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpProbe {
+    pub port: u16,
+    /// Sent once connected.
+    pub send: Option<String>,
+    /// The reply must start with this (`expect_body` in the file).
+    pub expect: Option<String>,
 }
 
 #[cfg(test)]
 impl CheckConfig {
-    /// A TCP connect check with the defaults a configuration gives, for tests.
+    /// A TCP connect check named `web` with the defaults a configuration gives, for tests.
     pub fn tcp(port: u16, interval: Duration, timeout: Duration) -> CheckConfig {
         CheckConfig {
-            kind: CheckKind::Tcp,
-            port,
-            path: "/".into(),
-            host: None,
-            expect_status: vec![(200, 399)],
-            expect_body: None,
-            send: None,
+            name: Arc::from("web"),
+            probe: Probe::Tcp(TcpProbe {
+                port,
+                send: None,
+                expect: None,
+            }),
             interval,
             timeout,
             rise: 2,
             fall: 3,
             initial_up: true,
-            tls_verify: true,
         }
     }
 }

@@ -5,11 +5,13 @@ use hickory_proto::rr::Name;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
 use super::{
-    CheckConfig, CheckKind, Config, PoolConfig, Prefix, TransferConfig, ZoneConfig, ZoneSource,
+    CheckConfig, Config, HttpProbe, PoolConfig, Prefix, Probe, TcpProbe, Tls, TransferConfig,
+    ZoneConfig, ZoneSource,
 };
 use crate::balance::{AllDown, Policy, Weighting};
 use crate::problem::Problem;
@@ -146,7 +148,10 @@ impl Validator {
             zones,
             defaults,
             pools,
-            checks,
+            checks: checks
+                .into_iter()
+                .filter_map(|(n, c)| Some((n, c?)))
+                .collect(),
             transfer,
             keys: keys
                 .into_iter()
@@ -285,7 +290,7 @@ impl Validator {
         name: &str,
         p: &S<PoolEntry>,
         defaults: &Policy,
-        checks: &BTreeMap<String, CheckConfig>,
+        checks: &Checks,
     ) -> Option<PoolConfig> {
         let line = line_of(p);
         let owner = self.name(line, name)?;
@@ -296,14 +301,16 @@ impl Validator {
             answers: v.answers,
         };
         let policy = self.policy(line, &b, v.all_down.as_deref(), *defaults);
-        if let Some(c) = &v.check
-            && !checks.contains_key(c)
-        {
-            self.err(
-                line,
-                format!("pool {owner}: check '{c}' is not defined under checks"),
-            );
-        }
+        let check = v.check.as_ref().and_then(|c| match checks.get(c) {
+            Some(check) => check.clone(),
+            None => {
+                self.err(
+                    line,
+                    format!("pool {owner}: check '{c}' is not defined under checks"),
+                );
+                None
+            }
+        });
         let mut weights = Vec::new();
         for (addr, &w) in &v.weights {
             match addr.parse::<IpAddr>() {
@@ -317,7 +324,7 @@ impl Validator {
         }
         Some(PoolConfig {
             name: owner,
-            check: v.check.clone(),
+            check,
             weights,
             policy,
             file: self.source.clone(),
@@ -325,29 +332,28 @@ impl Validator {
         })
     }
 
-    fn checks(&mut self, checks: BTreeMap<String, S<CheckEntry>>) -> BTreeMap<String, CheckConfig> {
+    /// Builds every check; a broken one is reported and kept as `None`, so that a pool
+    /// naming it is not reported again.
+    fn checks(&mut self, checks: BTreeMap<String, S<CheckEntry>>) -> Checks {
         checks
             .into_iter()
-            .filter_map(|(name, c)| {
+            .map(|(name, c)| {
                 let line = line_of(&c);
-                self.check(&name, line, &c.value).map(|cc| (name, cc))
+                let check = self.check(&name, line, &c.value).map(Arc::new);
+                (name, check)
             })
             .collect()
     }
 
     fn check(&mut self, name: &str, line: usize, c: &CheckEntry) -> Option<CheckConfig> {
-        let kind = match c.kind.as_str() {
-            "http" => CheckKind::Http,
-            "https" => CheckKind::Https,
-            "tcp" => CheckKind::Tcp,
-            o => {
-                self.err(
-                    line,
-                    format!("check {name}: type '{o}' is not one of http, https, tcp"),
-                );
-                return None;
-            }
-        };
+        let (before, kind) = (self.problems.len(), c.kind.as_str());
+        if !matches!(kind, "http" | "https" | "tcp") {
+            self.err(
+                line,
+                format!("check {name}: type '{kind}' is not one of http, https, tcp"),
+            );
+            return None;
+        }
         let dur = |v: &mut Self, s: &Option<String>, default: Duration, what: &str| match s {
             None => default,
             Some(s) => parse_duration(s).unwrap_or_else(|| {
@@ -389,25 +395,41 @@ impl Validator {
                 self.err(line, format!("check {name}: {what} must be at least 1"));
             }
         }
-        if kind == CheckKind::Tcp && c.port.is_none() {
-            self.err(line, format!("check {name}: a tcp check needs a port"));
+        let probe = match (kind, c.port) {
+            ("tcp", None) => {
+                self.err(line, format!("check {name}: a tcp check needs a port"));
+                return None;
+            }
+            ("tcp", Some(port)) => Probe::Tcp(TcpProbe {
+                port,
+                send: c.send.clone(),
+                expect: c.expect_body.clone(),
+            }),
+            (_, port) => {
+                let tls = (kind == "https").then(|| Tls {
+                    verify: c.tls_verify.unwrap_or(true),
+                });
+                Probe::Http(HttpProbe {
+                    port: port.unwrap_or(if tls.is_some() { 443 } else { 80 }),
+                    tls,
+                    path: c.path.clone().unwrap_or_else(|| "/".into()),
+                    host: c.host.clone(),
+                    expect_status,
+                    expect_body: c.expect_body.clone(),
+                })
+            }
+        };
+        if self.problems.len() > before {
+            return None;
         }
         Some(CheckConfig {
-            kind,
-            port: c
-                .port
-                .unwrap_or(if kind == CheckKind::Https { 443 } else { 80 }),
-            path: c.path.clone().unwrap_or_else(|| "/".into()),
-            host: c.host.clone(),
-            expect_status,
-            expect_body: c.expect_body.clone(),
-            send: c.send.clone(),
+            name: Arc::from(name),
+            probe,
             interval,
             timeout,
             rise: c.rise.unwrap_or(2).max(1),
             fall: c.fall.unwrap_or(3).max(1),
             initial_up,
-            tls_verify: c.tls_verify.unwrap_or(true),
         })
     }
 
@@ -452,6 +474,9 @@ impl Validator {
 
 /// The configured keys by name; `None` for one that could not be built.
 type Keys = BTreeMap<String, Option<Key>>;
+
+/// The configured checks by name; `None` for one that could not be built.
+type Checks = BTreeMap<String, Option<Arc<CheckConfig>>>;
 
 /// `2s`, `500ms`, `1m`, `1h`, or plain seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
@@ -518,6 +543,42 @@ mod tests {
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(lines.contains(&2) && lines.contains(&4), "{e:?}");
         assert!(e.iter().all(|x| x.file == "c.yaml"));
+    }
+
+    #[test]
+    fn checks_are_typed_by_kind_and_pools_hold_theirs() {
+        let c = p("zones: [{ name: a., file: a }]\nchecks:\n  web: { type: https, host: w.test, tls_verify: false }\n  db: { type: tcp, port: 5432, send: \"PING\", expect_body: \"+PONG\", rise: 4 }\npools:\n  www.example.test.: { check: web }\n  db.example.test.: { check: db }\n").unwrap();
+        let web = c
+            .pools
+            .iter()
+            .find(|p| p.name.to_ascii() == "www.example.test.");
+        let web = web.and_then(|p| p.check.as_ref()).unwrap();
+        assert_eq!(&*web.name, "web");
+        let Probe::Http(h) = &web.probe else {
+            panic!("{web:?}")
+        };
+        assert_eq!(
+            (h.port, h.tls, h.host.as_deref()),
+            (443, Some(Tls { verify: false }), Some("w.test"))
+        );
+        assert_eq!(h.expect_status, [(200, 399)]);
+        let db = &c.checks["db"];
+        assert_eq!(db.rise, 4);
+        assert_eq!(
+            db.probe,
+            Probe::Tcp(TcpProbe {
+                port: 5432,
+                send: Some("PING".into()),
+                expect: Some("+PONG".into()),
+            })
+        );
+        // A broken check is reported once, where it is defined, not again by its pool.
+        let e = p("zones: [{ name: a., file: a }]\nchecks:\n  db: { type: tcp }\npools:\n  db.example.test.: { check: db }\n").unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            (e[0].line, e[0].message.as_str()),
+            (3, "check db: a tcp check needs a port")
+        );
     }
 
     #[test]

@@ -14,10 +14,37 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::config::{CheckConfig, CheckKind};
+use crate::config::{CheckConfig, HttpProbe, Probe, TcpProbe};
 
 /// How much of a body (or TCP reply) is searched for `expect_body`.
 const BODY_LIMIT: usize = 64 * 1024;
+
+/// Why a probe failed: the reason logged with a transition and shown on the status page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("connect failed: {0}")]
+    Connect(String),
+    #[error("request failed: {0}")]
+    Request(String),
+    #[error("status {0}")]
+    Status(u16),
+    #[error("body does not contain {0:?}")]
+    Body(String),
+    #[error("send failed: {0}")]
+    Send(String),
+    #[error("read failed: {0}")]
+    Read(String),
+    #[error("reply does not start with {expect:?} (got {got:?})")]
+    Reply { expect: String, got: String },
+    #[error("timeout after {}", human(*.0))]
+    Timeout(Duration),
+    /// An HTTP client could not be built (a TLS setup error): no request was sent.
+    #[error("HTTP client: {0}")]
+    Client(String),
+    /// The prober is shutting down.
+    #[error("prober stopped")]
+    Stopped,
+}
 
 /// Runs probes; shared by every target.
 pub struct Checker {
@@ -37,14 +64,15 @@ fn builder() -> reqwest::ClientBuilder {
 }
 
 impl Checker {
-    pub fn new() -> Result<Checker, String> {
+    pub fn new() -> Result<Checker, ProbeError> {
         // reqwest is built without a default crypto provider; ring is already in the tree.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let verify = builder().build().map_err(|e| format!("HTTP client: {e}"))?;
+        let client = |e: reqwest::Error| ProbeError::Client(e.to_string());
+        let verify = builder().build().map_err(client)?;
         let insecure = builder()
             .tls_danger_accept_invalid_certs(true)
             .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            .map_err(client)?;
         Ok(Checker {
             verify,
             insecure,
@@ -52,49 +80,42 @@ impl Checker {
         })
     }
 
-    /// Probes `addr` with `check`; `Ok(latency)` or `Err(reason)` such as `status 500` or
+    /// Probes `addr` with `check`; `Ok(latency)` or why not, such as `status 500` or
     /// `timeout after 1s`. Never takes longer than the check's timeout.
-    pub async fn probe(&self, check: &CheckConfig, addr: IpAddr) -> Result<Duration, String> {
+    pub async fn probe(&self, check: &CheckConfig, addr: IpAddr) -> Result<Duration, ProbeError> {
         let start = Instant::now();
         let work = async {
-            match check.kind {
-                CheckKind::Http | CheckKind::Https => self.http(check, addr).await,
-                CheckKind::Tcp => tcp(check, addr).await,
+            match &check.probe {
+                Probe::Http(h) => self.http(h, addr).await,
+                Probe::Tcp(t) => tcp(t, addr).await,
             }
         };
         match tokio::time::timeout(check.timeout, work).await {
             Ok(Ok(())) => Ok(start.elapsed()),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(format!("timeout after {}", human(check.timeout))),
+            Err(_) => Err(ProbeError::Timeout(check.timeout)),
         }
     }
 
-    fn client_for(&self, check: &CheckConfig, addr: IpAddr) -> Result<(Client, String), String> {
-        let https = check.kind == CheckKind::Https;
-        let scheme = if https { "https" } else { "http" };
+    fn client_for(&self, check: &HttpProbe, addr: IpAddr) -> Result<(Client, String), ProbeError> {
+        let scheme = if check.tls.is_some() { "https" } else { "http" };
+        let verify = check.tls.is_none_or(|t| t.verify);
         let sock = SocketAddr::new(addr, check.port);
         let generic = || {
-            let c = if check.tls_verify {
-                &self.verify
-            } else {
-                &self.insecure
-            };
+            let c = if verify { &self.verify } else { &self.insecure };
             (c.clone(), format!("{scheme}://{sock}{}", check.path))
         };
-        let Some(host) = check.host.as_deref().filter(|_| https) else {
+        let Some(host) = check.host.as_deref().filter(|_| check.tls.is_some()) else {
             return Ok(generic());
         };
-        let key = (host.to_string(), sock, check.tls_verify);
-        let mut cache = self
-            .sni
-            .lock()
-            .map_err(|_| "client cache poisoned".to_string())?;
+        let key = (host.to_string(), sock, verify);
+        let mut cache = self.sni.lock().unwrap_or_else(|p| p.into_inner());
         if !cache.contains_key(&key) {
             let c = builder()
                 .resolve(host, sock)
-                .tls_danger_accept_invalid_certs(!check.tls_verify)
+                .tls_danger_accept_invalid_certs(!verify)
                 .build()
-                .map_err(|e| format!("HTTP client: {e}"))?;
+                .map_err(|e| ProbeError::Client(e.to_string()))?;
             cache.insert(key.clone(), c);
         }
         Ok((
@@ -103,7 +124,7 @@ impl Checker {
         ))
     }
 
-    async fn http(&self, check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
+    async fn http(&self, check: &HttpProbe, addr: IpAddr) -> Result<(), ProbeError> {
         let (client, url) = self.client_for(check, addr)?;
         let mut req = client.get(&url);
         if let Some(h) = &check.host {
@@ -116,7 +137,7 @@ impl Checker {
             .iter()
             .any(|(a, b)| (*a..=*b).contains(&status))
         {
-            return Err(format!("status {status}"));
+            return Err(ProbeError::Status(status));
         }
         let Some(expect) = &check.expect_body else {
             return Ok(());
@@ -132,22 +153,22 @@ impl Checker {
         if contains(&body, expect.as_bytes()) {
             Ok(())
         } else {
-            Err(format!("body does not contain {expect:?}"))
+            Err(ProbeError::Body(expect.clone()))
         }
     }
 }
 
-/// TCP: connect; optionally send `send` and require the reply to start with `expect_body`.
-async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
+/// TCP: connect; optionally send `send` and require the reply to start with `expect`.
+async fn tcp(check: &TcpProbe, addr: IpAddr) -> Result<(), ProbeError> {
     let mut s = TcpStream::connect(SocketAddr::new(addr, check.port))
         .await
-        .map_err(|e| format!("connect failed: {e}"))?;
+        .map_err(|e| ProbeError::Connect(e.to_string()))?;
     if let Some(send) = check.send.as_deref().filter(|s| !s.is_empty()) {
         s.write_all(send.as_bytes())
             .await
-            .map_err(|e| format!("send failed: {e}"))?;
+            .map_err(|e| ProbeError::Send(e.to_string()))?;
     }
-    let Some(expect) = check.expect_body.as_deref().filter(|e| !e.is_empty()) else {
+    let Some(expect) = check.expect.as_deref().filter(|e| !e.is_empty()) else {
         if check.send.as_deref().is_none_or(str::is_empty) {
             close_with_reset(&s);
         }
@@ -160,7 +181,7 @@ async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
         let n = s
             .read(&mut buf)
             .await
-            .map_err(|e| format!("read failed: {e}"))?;
+            .map_err(|e| ProbeError::Read(e.to_string()))?;
         if n == 0 {
             break;
         }
@@ -171,10 +192,10 @@ async fn tcp(check: &CheckConfig, addr: IpAddr) -> Result<(), String> {
         close_with_reset(&s);
         Ok(())
     } else {
-        Err(format!(
-            "reply does not start with {expect:?} (got {:?})",
-            String::from_utf8_lossy(&got[..got.len().min(32)])
-        ))
+        Err(ProbeError::Reply {
+            expect: expect.to_string(),
+            got: String::from_utf8_lossy(&got[..got.len().min(32)]).into_owned(),
+        })
     }
 }
 
@@ -193,17 +214,15 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// A short reason for a transport error: the innermost cause says most.
-fn describe(e: &reqwest::Error) -> String {
+fn describe(e: &reqwest::Error) -> ProbeError {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let kind = if e.is_connect() {
-        "connect failed"
-    } else {
-        "request failed"
-    };
-    format!("{kind}: {cause}")
+    match e.is_connect() {
+        true => ProbeError::Connect(cause.to_string()),
+        false => ProbeError::Request(cause.to_string()),
+    }
 }
 
 /// `1s`, `1.5s`, `300ms`.
@@ -226,8 +245,11 @@ mod tests {
 
     fn tcp_check(port: u16, send: Option<&str>, expect: Option<&str>) -> CheckConfig {
         CheckConfig {
-            expect_body: expect.map(String::from),
-            send: send.map(String::from),
+            probe: Probe::Tcp(TcpProbe {
+                port,
+                send: send.map(String::from),
+                expect: expect.map(String::from),
+            }),
             rise: 1,
             fall: 1,
             ..CheckConfig::tcp(port, Duration::from_secs(1), Duration::from_secs(2))

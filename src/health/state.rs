@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::check::ProbeError;
+
 /// The state of one probed target (one address under one check).
 #[derive(Debug, Clone)]
 pub struct TargetState {
@@ -16,7 +18,7 @@ pub struct TargetState {
     /// When `up` last changed (or the target was created).
     pub since: Instant,
     /// The last result: `None` before the first probe; `Ok(latency)` or `Err(reason)`.
-    pub last: Option<Result<Duration, String>>,
+    pub last: Option<Result<Duration, ProbeError>>,
 }
 
 /// A change of state, to log and count.
@@ -40,7 +42,7 @@ impl TargetState {
     /// Records one probe result; returns the transition if the state flipped.
     pub fn record(
         &mut self,
-        result: Result<Duration, String>,
+        result: Result<Duration, ProbeError>,
         rise: u32,
         fall: u32,
         now: Instant,
@@ -49,7 +51,7 @@ impl TargetState {
         let ok = result.is_ok();
         let reason = match &result {
             Ok(d) => format!("ok in {} ms", d.as_millis()),
-            Err(e) => e.clone(),
+            Err(e) => e.to_string(),
         };
         self.last = Some(result);
         if ok == self.up {
@@ -72,11 +74,11 @@ impl TargetState {
 mod tests {
     use super::*;
 
-    fn ok() -> Result<Duration, String> {
+    fn ok() -> Result<Duration, ProbeError> {
         Ok(Duration::from_millis(3))
     }
-    fn bad() -> Result<Duration, String> {
-        Err("status 500".into())
+    fn bad() -> Result<Duration, ProbeError> {
+        Err(ProbeError::Status(500))
     }
 
     #[test]

@@ -332,12 +332,9 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 addrs,
                 weights,
                 policy: pool.map_or(cfg.defaults, |p| p.policy),
-                check: pool.and_then(|p| p.check.as_ref()).and_then(|c| {
-                    let interval = cfg.checks.get(c)?.interval;
-                    Some((
-                        Arc::from(c.as_str()),
-                        interval.as_secs_f64().ceil().max(1.0) as u32,
-                    ))
+                check: pool.and_then(|p| p.check.as_ref()).map(|c| {
+                    let interval = c.interval.as_secs_f64().ceil().max(1.0) as u32;
+                    (c.name.clone(), interval)
                 }),
             }));
         }
