@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use rrdns::cli::{Cli, Command};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -12,6 +13,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: a file, journald or `docker logs`
+        // would keep the escape codes as text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command {
         Some(Command::Check { config }) => rrdns::app::check(config.as_deref()),

@@ -183,7 +183,7 @@ fn tcp_pipelined_queries_are_all_answered_on_one_connection() {
 fn ipv6_listener_answers_aaaa() {
     let s = example();
     let out = dig(
-        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, s.port)),
+        s.addr6.expect("a listener on ::1"),
         &["www.example.test", "AAAA"],
     );
     assert!(

@@ -147,6 +147,12 @@ fn probes_send_the_configured_host_header() {
     let (port, b) = backends(&IPS, None);
     let s = Server::start(&config(port, "http", "", "all"), &[("h.zone", &zone())]);
     until(&s, "web.h.test.", Duration::from_secs(5), |a| a.len() == 3);
+    // Addresses are up before their first probe; wait for one to arrive (the first comes
+    // at a random phase within the interval).
+    let t = Instant::now();
+    while b[0].last_host.lock().unwrap().is_empty() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(*b[0].last_host.lock().unwrap(), "www.h.test");
 }
 
@@ -360,8 +366,8 @@ fn drain_needs_the_token_survives_restart_and_undrain_restores() {
         400
     );
 
-    let (dir, cfg, port, admin) = s.stop();
-    let s = Server::spawn(dir, cfg, port, admin);
+    let (dir, cfg) = s.stop();
+    let s = Server::spawn(dir, cfg);
     assert_eq!(
         addrs(&s, "web.h.test.").len(),
         2,

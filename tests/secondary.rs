@@ -107,8 +107,8 @@ fn follows_a_knot_primary(tsig: bool) {
     drop(knot);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(serial(&s, "k.test."), Some(2));
-    let (dir, cfg, port, admin) = s.stop();
-    let s = Server::spawn(dir, cfg, port, admin);
+    let (dir, cfg) = s.stop();
+    let s = Server::spawn(dir, cfg);
     assert_eq!(
         serial(&s, "k.test."),
         Some(2),

@@ -35,19 +35,24 @@ pub fn root() -> PathBuf {
 /// A running rrdns process.
 pub struct Server {
     pub child: Child,
+    /// The first listen address on 127.0.0.1, as the server bound it.
     pub addr: SocketAddr,
     pub port: u16,
-    /// The admin HTTP port substituted for `{ADMIN}`.
+    /// The first listen address on ::1, when one is configured.
+    pub addr6: Option<SocketAddr>,
+    /// The admin HTTP port, when admin is configured.
     pub admin: u16,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
 }
 
 impl Server {
-    /// Writes `files` (name, content) into a temp dir, replaces `{PORT}` in the
-    /// configuration, starts `rrdns serve -c` and waits until it answers.
+    /// Writes `files` (name, content) into a temp dir, replaces `{PORT}` and `{ADMIN}` in
+    /// the configuration with 0, starts `rrdns serve -c`, reads the addresses it bound from
+    /// its log and waits until it answers. No port is chosen ahead, so none can be taken
+    /// in between by another test.
     pub fn start(config: &str, files: &[(&str, &str)]) -> Server {
-        Self::start_on(free_port(), config, files)
+        Self::start_on(0, config, files)
     }
 
     /// Like [`Server::start`] on a port chosen by the caller (to tell peers beforehand).
@@ -58,46 +63,89 @@ impl Server {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, content).unwrap();
         }
-        let admin = free_port();
         let cfg = dir.path().join("rrdns.yaml");
         let text = config
             .replace("{PORT}", &port.to_string())
-            .replace("{ADMIN}", &admin.to_string());
+            .replace("{ADMIN}", "0");
         std::fs::write(&cfg, text).unwrap();
-        Self::spawn(dir, cfg, port, admin)
+        Self::spawn(dir, cfg)
     }
 
     /// Starts rrdns on an existing directory and configuration (e.g. to test a restart).
-    pub fn spawn(dir: tempfile::TempDir, cfg: PathBuf, port: u16, admin: u16) -> Server {
+    pub fn spawn(dir: tempfile::TempDir, cfg: PathBuf) -> Server {
+        let log_path = dir.path().join("rrdns.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(dir.path().join("rrdns.log"))
+            .open(&log_path)
             .unwrap();
+        // This run's lines start here (a restart appends to the same log).
+        let from = log.metadata().unwrap().len() as usize;
         let child = Command::new(env!("CARGO_BIN_EXE_rrdns"))
             .args(["serve", "-c"])
             .arg(&cfg)
             .stdout(Stdio::null())
             .stderr(log)
+            .env("RRDNS_LOG", "info")
             .spawn()
             .expect("start rrdns");
-        let s = Server {
+        let mut s = Server {
             child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            port,
-            admin,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            port: 0,
+            addr6: None,
+            admin: 0,
             dir,
             config: cfg,
         };
+        s.read_bound(from);
         s.wait_ready();
         s
     }
 
+    /// Reads the addresses this run bound from its log: `listening on ADDR (udp, tcp)`
+    /// per listen address, then `admin HTTP on http://ADDR` when admin is configured.
+    fn read_bound(&mut self, from: usize) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            let log = self.log();
+            let run = log.get(from..).unwrap_or_default();
+            let listening: Vec<SocketAddr> = run
+                .lines()
+                .filter_map(|l| l.split_once("listening on ")?.1.split_once(" (udp, tcp)"))
+                .filter_map(|(a, _)| a.parse().ok())
+                .collect();
+            let admin = run
+                .lines()
+                .find_map(|l| l.split_once("admin HTTP on http://")?.1.trim().parse().ok());
+            // The admin line follows the listen lines; without admin, the server is
+            // up once it answers.
+            let done = admin.is_some() || (!listening.is_empty() && self.answers(listening[0]));
+            if done {
+                if let Some(a) = listening.iter().find(|a| a.is_ipv4()) {
+                    (self.addr, self.port) = (*a, a.port());
+                }
+                self.addr6 = listening.iter().find(|a| a.is_ipv6()).copied();
+                self.admin = admin.map_or(0, |a: SocketAddr| a.port());
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("rrdns exited with {status}; log:\n{run}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("rrdns did not report its addresses; log:\n{}", self.log());
+    }
+
+    fn answers(&self, addr: SocketAddr) -> bool {
+        let q = query_bytes(".", RecordType::SOA, None);
+        udp_exchange(addr, &q, Duration::from_millis(200)).is_some()
+    }
+
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(15);
-        let q = query_bytes(".", RecordType::SOA, None);
         while Instant::now() < deadline {
-            if udp_exchange(self.addr, &q, Duration::from_millis(200)).is_some() {
+            if self.answers(self.addr) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -114,11 +162,11 @@ impl Server {
     }
 
     /// Stops the process and hands back its directory, for a restart.
-    pub fn stop(mut self) -> (tempfile::TempDir, PathBuf, u16, u16) {
+    pub fn stop(mut self) -> (tempfile::TempDir, PathBuf) {
         signal(&self.child, "TERM");
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        (dir, self.config.clone(), self.port, self.admin)
+        (dir, self.config.clone())
     }
 
     /// An HTTP request to the admin server: (status, body).
