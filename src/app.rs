@@ -193,7 +193,7 @@ fn start_prober(
     tracker: &TaskTracker,
     probes: Handle,
 ) -> anyhow::Result<Arc<Prober>> {
-    let drains = Drains::load(&cfg.state_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let drains = Drains::load(&cfg.state_dir)?;
     let checker = Arc::new(Checker::new()?);
     let probe: ProbeFn = Arc::new(move |c, addr| {
         let checker = checker.clone();
@@ -344,11 +344,8 @@ fn bind_all(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut bound = Vec::new();
     for addr in listen {
-        let socks = udp::bind(*addr, cores)
-            .map_err(|e| anyhow::anyhow!("failed to bind UDP {addr}: {e}"))?;
-        let actual = socks[0].local_addr()?;
-        let listener =
-            tcp::bind(actual).map_err(|e| anyhow::anyhow!("failed to bind TCP {actual}: {e}"))?;
+        let (socks, listener) = bind_pair(*addr, cores)?;
+        let actual = listener.local_addr()?;
         for s in socks {
             udp::spawn(s, engine.clone(), stop.clone(), tracker);
         }
@@ -361,6 +358,30 @@ fn bind_all(
         bound.push(actual);
     }
     Ok(bound)
+}
+
+/// How many ports are tried for a listen address with port 0.
+const PORT_ZERO_TRIES: usize = 32;
+
+/// UDP sockets and a TCP listener on one address and port. With port 0 the system picks
+/// the UDP port, and that port may be taken for TCP: another is picked then.
+fn bind_pair(
+    addr: SocketAddr,
+    cores: usize,
+) -> anyhow::Result<(Vec<std::net::UdpSocket>, tokio::net::TcpListener)> {
+    let tries = if addr.port() == 0 { PORT_ZERO_TRIES } else { 1 };
+    let mut last = None;
+    for _ in 0..tries {
+        let socks = udp::bind(addr, cores)
+            .map_err(|e| anyhow::anyhow!("failed to bind UDP {addr}: {e}"))?;
+        let actual = socks[0].local_addr()?;
+        match tcp::bind(actual) {
+            Ok(listener) => return Ok((socks, listener)),
+            Err(e) => last = Some((actual, e)),
+        }
+    }
+    let (actual, e) = last.expect("at least one try");
+    Err(anyhow::anyhow!("failed to bind TCP {actual}: {e}"))
 }
 
 /// The settings that take effect only at a restart. `Config` is destructured whole, so

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hickory_proto::rr::Name;
 
@@ -71,6 +71,23 @@ pub struct Plan {
     pub served: Vec<AtomicU64>,
 }
 
+impl Plan {
+    /// Accounts for one answer served from this plan and gives its TTL: `ttl` (capped
+    /// by the policy already), kept to the check's interval while an address is out
+    /// (`degraded`), so that the address returns to clients soon after it recovers; and
+    /// in the answer section, one more answer led by address `first` (the status page's
+    /// served share). The full path and the fast path both answer through here.
+    pub fn served(&self, ttl: u32, degraded: bool, in_answer: bool, first: Option<usize>) -> u32 {
+        if let (true, Some(first)) = (in_answer, first) {
+            self.served[first].fetch_add(1, Ordering::Relaxed);
+        }
+        match (degraded, &self.check) {
+            (true, Some((_, interval))) => ttl.min(*interval),
+            _ => ttl,
+        }
+    }
+}
+
 /// Read access to health and drain state. Implemented by the health layer.
 pub trait HealthView {
     /// True when the address may be served: not drained, and healthy under `check` (an
@@ -82,22 +99,6 @@ pub trait HealthView {
     fn all_serving(&self) -> bool {
         false
     }
-}
-
-/// The result of balancing one RRset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    /// Serve these address positions (into `Plan::addrs`), in this order. `degraded`:
-    /// some address is out (down or drained); `all_down`: every one is, served anyway.
-    Serve {
-        picks: Vec<usize>,
-        degraded: bool,
-        all_down: bool,
-    },
-    /// Every address is down and the policy says NODATA.
-    NoData,
-    /// Every address is down and the policy says SERVFAIL.
-    ServFail,
 }
 
 /// A source of uniform random numbers in [0, 1); injectable for tests.
@@ -150,21 +151,7 @@ pub struct Scratch {
     pub picks: Vec<usize>,
 }
 
-/// Chooses the addresses to serve for one response.
-pub fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Selection {
-    let mut s = Scratch::default();
-    match select_into(plan, health, rng, &mut s) {
-        Verdict::Serve { degraded, all_down } => Selection::Serve {
-            picks: s.picks,
-            degraded,
-            all_down,
-        },
-        Verdict::NoData => Selection::NoData,
-        Verdict::ServFail => Selection::ServFail,
-    }
-}
-
-/// [`select`] into reused buffers.
+/// Chooses the addresses to serve for one response, into reused buffers.
 pub fn select_into(
     plan: &Plan,
     health: &dyn HealthView,
@@ -249,6 +236,36 @@ fn weighted_order(
 mod tests {
     use super::*;
 
+    /// The result of balancing one RRset.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Selection {
+        /// Serve these address positions (into `Plan::addrs`), in this order. `degraded`:
+        /// some address is out (down or drained); `all_down`: every one is, served anyway.
+        Serve {
+            picks: Vec<usize>,
+            degraded: bool,
+            all_down: bool,
+        },
+        /// Every address is down and the policy says NODATA.
+        NoData,
+        /// Every address is down and the policy says SERVFAIL.
+        ServFail,
+    }
+
+    /// [`select_into`] with fresh buffers, its picks returned.
+    fn select(plan: &Plan, health: &dyn HealthView, rng: &mut dyn Random) -> Selection {
+        let mut s = Scratch::default();
+        match select_into(plan, health, rng, &mut s) {
+            Verdict::Serve { degraded, all_down } => Selection::Serve {
+                picks: s.picks,
+                degraded,
+                all_down,
+            },
+            Verdict::NoData => Selection::NoData,
+            Verdict::ServFail => Selection::ServFail,
+        }
+    }
+
     /// The view used when no health checks run: every address is up.
     #[derive(Debug, Clone, Copy, Default)]
     struct AllUp;
@@ -278,6 +295,18 @@ mod tests {
             check: None,
             served: weights.iter().map(|_| AtomicU64::new(0)).collect(),
         }
+    }
+
+    #[test]
+    fn an_answer_is_counted_once_and_its_ttl_kept_short_while_degraded() {
+        let mut p = plan(&[1, 1], Weighting::Order, 2);
+        assert_eq!(p.served(300, true, true, Some(1)), 300, "no check: no cap");
+        p.check = Some((Arc::from("web"), 5));
+        assert_eq!(p.served(300, false, true, Some(1)), 300);
+        assert_eq!(p.served(300, true, true, Some(0)), 5);
+        assert_eq!(p.served(3, true, false, Some(0)), 3, "below the cap");
+        let served: Vec<u64> = p.served.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        assert_eq!(served, [1, 2], "answer section only");
     }
 
     struct Down(HashSet<IpAddr>);

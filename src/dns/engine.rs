@@ -14,11 +14,11 @@ use std::sync::{Arc, OnceLock};
 
 use super::fast::ImageLimits;
 use super::transfer;
-use crate::balance::{self, Selection, ThreadRandom};
+use crate::balance::{self, Scratch, ThreadRandom, Verdict};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
 use crate::wire::image::{Balanced, Image};
-use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD};
+use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD, Section, TYPE_AXFR, TYPE_IXFR};
 use crate::zone::lookup::{Kind, Piece, resolve};
 use crate::zone::{Store, Zone, ZoneSet};
 
@@ -109,7 +109,7 @@ impl Engine {
             return None; // a response, or an opcode other than QUERY
         }
         // Most requests are not transfers: look at the raw QTYPE before decoding anything.
-        if !matches!(raw_qtype(req), Some(251 | 252)) {
+        if !matches!(raw_qtype(req), Some(TYPE_IXFR | TYPE_AXFR)) {
             return None;
         }
         let msg = Message::from_vec(req).ok()?;
@@ -356,13 +356,14 @@ impl Engine {
             failed: false,
             emptied: false,
             template,
-            section: 0,
+            section: Section::Answer,
             base: 0,
+            scratch: Scratch::default(),
         };
         let answers = w.records(&res.answer, true);
         let mut authority = Vec::new();
         let negative_ttl = zone.negative_ttl();
-        w.section = 1;
+        w.section = Section::Authority;
         for p in &res.authority {
             w.base = authority.len();
             let mut rs = w.records(std::slice::from_ref(p), false);
@@ -372,7 +373,7 @@ impl Engine {
             }
             authority.extend(rs);
         }
-        (w.section, w.base) = (2, 0);
+        (w.section, w.base) = (Section::Additional, 0);
         let additional = w.records(&res.additional, false);
         if w.failed {
             resp.metadata.response_code = ResponseCode::ServFail;
@@ -404,8 +405,9 @@ struct Writer<'h, 't> {
     /// Building an image: balanced sets are written whole and noted here.
     template: Option<&'t mut Vec<Balanced>>,
     /// The section being written and how many records it already holds.
-    section: usize,
+    section: Section,
     base: usize,
+    scratch: Scratch,
 }
 
 impl Writer<'_, '_> {
@@ -430,24 +432,16 @@ impl Writer<'_, '_> {
                 out.extend(set.records(&p.owner, set.ttl));
                 continue;
             };
-            match balance::select(plan, self.health, &mut ThreadRandom) {
-                Selection::Serve {
-                    picks, degraded, ..
-                } => {
-                    let mut ttl = set.ttl.min(plan.policy.ttl);
-                    if let (true, Some((_, interval))) = (degraded, &plan.check) {
-                        // While an address is out, keep caches short so that it returns
-                        // to clients soon after it recovers.
-                        ttl = ttl.min(*interval);
-                    }
-                    if let (true, Some(&first)) = (in_answer, picks.first()) {
-                        plan.served[first].fetch_add(1, Ordering::Relaxed);
-                    }
-                    out.extend(picks.into_iter().map(|i| set.record(&p.owner, i, ttl)));
+            let s = &mut self.scratch;
+            match balance::select_into(plan, self.health, &mut ThreadRandom, s) {
+                Verdict::Serve { degraded, .. } => {
+                    let ttl = set.ttl.min(plan.policy.ttl);
+                    let ttl = plan.served(ttl, degraded, in_answer, s.picks.first().copied());
+                    out.extend(s.picks.iter().map(|&i| set.record(&p.owner, i, ttl)));
                 }
-                Selection::NoData if in_answer => self.emptied = true,
-                Selection::ServFail if in_answer => self.failed = true,
-                Selection::NoData | Selection::ServFail => {}
+                Verdict::NoData if in_answer => self.emptied = true,
+                Verdict::ServFail if in_answer => self.failed = true,
+                Verdict::NoData | Verdict::ServFail => {}
             }
         }
         out

@@ -13,7 +13,6 @@
 //! not fit, pools with every address down — returns false and takes the full path.
 
 use hickory_proto::rr::RecordType;
-use std::sync::atomic::Ordering;
 
 use super::engine::{Current, Engine, Transport, size_limit};
 use crate::balance::{self, Scratch, Verdict};
@@ -21,7 +20,7 @@ use crate::health::Snapshot;
 use crate::wire::image::{self, Image, OPT_LEN, Patch};
 use crate::wire::name::{Lowered, WireName};
 use crate::wire::request;
-use crate::wire::{AA, HEADER, NOERROR, NXDOMAIN};
+use crate::wire::{AA, CLASS_IN, HEADER, NOERROR, NXDOMAIN, TYPE_DS, TYPE_OPT};
 use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
 
 thread_local! {
@@ -34,7 +33,7 @@ thread_local! {
 /// from the parent side at a cut, RFC 4035 §3.1.4.1) and the meta types 128–255 (ANY,
 /// AXFR, IXFR, TKEY, TSIG, MAILA/MAILB), whose rules the full path keeps.
 fn plain_type(t: u16) -> bool {
-    !matches!(t, 0 | 41 | 43 | 128..=255)
+    !matches!(t, 0 | TYPE_OPT | TYPE_DS | 128..=255)
 }
 
 /// When wire images are encoded. Zones of at most `eager` records get every image at
@@ -93,7 +92,7 @@ impl Engine {
         let Some(q) = request::parse(req) else {
             return false;
         };
-        if q.qclass != 1 || !plain_type(q.qtype) {
+        if q.qclass != CLASS_IN || !plain_type(q.qtype) {
             return false;
         }
         let mut name = Lowered::empty();
@@ -216,15 +215,8 @@ impl Answer<'_> {
                     return None; // every address down: NODATA or SERVFAIL by the full path
                 };
                 std::mem::swap(buf, &mut scratch.picks);
-                let mut ttl = seg.ttl;
-                if let (true, Some((_, interval))) = (degraded, &seg.plan.check) {
-                    // As on the full path: short TTLs while an address is out.
-                    ttl = ttl.min(*interval);
-                }
-                if let (true, Some(&first)) = (seg.in_answer, buf.first()) {
-                    seg.plan.served[first].fetch_add(1, Ordering::Relaxed);
-                }
-                Some(ttl)
+                let first = buf.first().copied();
+                Some(seg.plan.served(seg.ttl, degraded, seg.in_answer, first))
             })
         });
         written.then(|| image.rcode())

@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::problem::FileError;
+
 /// The drained addresses and the file they live in (`STATE_DIR/drains.json`).
 #[derive(Debug)]
 pub struct Drains {
@@ -21,16 +23,18 @@ struct File {
 
 impl Drains {
     /// Loads the drains of `state_dir` (none if the file does not exist yet).
-    pub fn load(state_dir: &Path) -> Result<Drains, String> {
+    pub fn load(state_dir: &Path) -> Result<Drains, FileError> {
         let path = state_dir.join("drains.json");
         let set = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                serde_json::from_str::<File>(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .drained
-            }
+            Ok(text) => match serde_json::from_str::<File>(&text) {
+                Ok(f) => f.drained,
+                Err(e) => {
+                    let why = e.to_string();
+                    return Err(FileError::Format { path, why });
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeSet::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(source) => return Err(FileError::Read { path, source }),
         };
         Ok(Drains {
             path,
@@ -44,11 +48,8 @@ impl Drains {
 
     /// Drains (`true`) or undrains an address and persists the change before returning.
     /// Returns whether the set changed.
-    pub fn set(&self, addr: IpAddr, drained: bool) -> Result<bool, String> {
-        let mut set = self
-            .set
-            .lock()
-            .map_err(|_| "drain state poisoned".to_string())?;
+    pub fn set(&self, addr: IpAddr, drained: bool) -> Result<bool, FileError> {
+        let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
         let changed = if drained {
             set.insert(addr)
         } else {
@@ -67,22 +68,28 @@ impl Drains {
     }
 
     /// Write to a temporary file, fsync, rename: a crash leaves the old or the new file.
-    fn save(&self, set: &BTreeSet<IpAddr>) -> Result<(), String> {
+    fn save(&self, set: &BTreeSet<IpAddr>) -> Result<(), FileError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| FileError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let tmp = self.path.with_extension("json.tmp");
+        // A set of addresses always serializes.
         let body = serde_json::to_vec_pretty(&File {
             drained: set.clone(),
         })
-        .map_err(|e| e.to_string())?;
+        .unwrap_or_default();
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&body)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &self.path)
         };
-        write().map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        write().map_err(|source| FileError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 }
 

@@ -20,6 +20,7 @@ use super::check::ProbeError;
 use super::state::TargetState;
 use super::{Drains, Snapshot};
 use crate::config::CheckConfig;
+use crate::problem::FileError;
 
 /// At most this many probes run at once; a hanging backend holds one slot for at most
 /// its timeout, so it never delays the others for long.
@@ -280,7 +281,7 @@ impl Prober {
     }
 
     /// Drains or undrains an address (persisted), then publishes.
-    pub fn set_drain(&self, addr: IpAddr, drained: bool) -> Result<bool, String> {
+    pub fn set_drain(&self, addr: IpAddr, drained: bool) -> Result<bool, FileError> {
         let changed = self.drains.set(addr, drained)?;
         if changed {
             info!(%addr, drained, "drain changed");

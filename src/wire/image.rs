@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use super::{AA, HEADER, MAX_UDP_PAYLOAD, QR, RCODE};
+use super::{AA, HEADER, MAX_UDP_PAYLOAD, QR, RCODE, Section};
 use crate::balance::Plan;
 /// Offset of the TTL in an address slot: owner pointer (2), TYPE (2), CLASS (2).
 const SLOT_TTL: usize = 6;
@@ -25,8 +25,7 @@ const SLOT_TTL: usize = 6;
 /// Where a balanced RRset's records sit in the full path's response, by record position.
 #[derive(Debug, Clone)]
 pub struct Balanced {
-    /// 0 answer, 1 authority, 2 additional.
-    pub section: usize,
+    pub section: Section,
     /// Position of the first record within its section.
     pub first: usize,
     pub count: usize,
@@ -39,7 +38,7 @@ pub struct Balanced {
 /// A balanced RRset inside an image: `count` slots of `slot` bytes from `start`.
 #[derive(Debug, Clone)]
 pub struct Segment {
-    pub section: usize,
+    pub section: Section,
     start: usize,
     slot: usize,
     count: usize,
@@ -147,7 +146,7 @@ impl Image {
         }
         let mut segments = Vec::with_capacity(balanced.len());
         for b in balanced {
-            let run = spans[b.section].get(b.first..b.first + b.count)?;
+            let run = spans[b.section.index()].get(b.first..b.first + b.count)?;
             let (start, end, _) = *run.first()?;
             let slot = end - start;
             let regular = run.iter().enumerate().all(|(i, &(s, e, t))| {
@@ -251,7 +250,8 @@ impl Image {
             let Ok(picked) = u16::try_from(picks.len()) else {
                 return false;
             };
-            counts[seg.section] = counts[seg.section] - seg.count as u16 + picked;
+            let c = &mut counts[seg.section.index()];
+            *c = *c - seg.count as u16 + picked;
             pos = seg.start + seg.count * seg.slot;
         }
         out.extend_from_slice(&self.body[pos..]);
@@ -374,7 +374,7 @@ mod tests {
     fn balanced_slots_are_written_in_the_chosen_order_with_the_chosen_ttl() {
         let msg = two_a();
         let b = Balanced {
-            section: 0,
+            section: Section::Answer,
             first: 0,
             count: 2,
             plan: plan(2),
@@ -428,7 +428,7 @@ mod tests {
     fn irregular_or_unsafe_shapes_get_no_image() {
         let msg = two_a();
         let b = |first, count| Balanced {
-            section: 0,
+            section: Section::Answer,
             first,
             count,
             plan: plan(count),

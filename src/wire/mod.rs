@@ -28,8 +28,33 @@ pub const RCODE: u16 = 0x000f;
 pub const NOERROR: u16 = 0;
 /// RCODE NXDOMAIN (RFC 1035 §4.1.1).
 pub const NXDOMAIN: u16 = 3;
+/// TYPE SOA (RFC 1035 §3.2.2).
+pub const TYPE_SOA: u16 = 6;
 /// TYPE OPT (RFC 6891 §6.1.1).
 pub const TYPE_OPT: u16 = 41;
+/// TYPE DS (RFC 4034 §5).
+pub const TYPE_DS: u16 = 43;
+/// QTYPE IXFR (RFC 1995 §2).
+pub const TYPE_IXFR: u16 = 251;
+/// QTYPE AXFR (RFC 5936 §2).
+pub const TYPE_AXFR: u16 = 252;
+/// CLASS IN (RFC 1035 §3.2.4).
+pub const CLASS_IN: u16 = 1;
+
+/// The sections of a message after the question (RFC 1035 §4.1), in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Answer = 0,
+    Authority = 1,
+    Additional = 2,
+}
+
+impl Section {
+    /// The position of the section's count after QDCOUNT (ANCOUNT, NSCOUNT, ARCOUNT).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// Our EDNS UDP payload size and the cap on any UDP answer (DNS Flag Day 2020).
 pub const MAX_UDP_PAYLOAD: u16 = 1232;

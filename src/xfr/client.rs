@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
+use super::error::TransferError as E;
 use crate::wire::serial_lt;
 use crate::wire::tsig::Key;
 
@@ -36,10 +37,8 @@ fn soa_serial(r: &Record) -> Option<u32> {
     }
 }
 
-fn encode(msg: &Message, key: Option<&Key>) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
-    let mut bytes = msg
-        .to_vec()
-        .map_err(|e| format!("cannot encode request: {e}"))?;
+fn encode(msg: &Message, key: Option<&Key>) -> Result<(Vec<u8>, Option<Vec<u8>>), E> {
+    let mut bytes = msg.to_vec().map_err(|e| E::Encode(e.to_string()))?;
     let mac = key.map(|k| k.sign(&mut bytes, None, true, None));
     Ok((bytes, mac))
 }
@@ -50,20 +49,17 @@ fn check_response(
     key: Option<&Key>,
     prior: Option<&[u8]>,
     first: bool,
-) -> Result<(Message, Option<Vec<u8>>), String> {
+) -> Result<(Message, Option<Vec<u8>>), E> {
     let mac = match key {
-        Some(k) => Some(
-            k.verify(bytes, prior, first)
-                .map_err(|f| format!("TSIG check failed: {f:?}"))?,
-        ),
+        Some(k) => Some(k.verify(bytes, prior, first).map_err(E::Tsig)?),
         None => None,
     };
-    let m = Message::from_vec(bytes).map_err(|e| format!("malformed answer: {e}"))?;
+    let m = Message::from_vec(bytes).map_err(|e| E::Malformed(e.to_string()))?;
     if m.id != id {
-        return Err("answer with the wrong ID".into());
+        return Err(E::WrongId);
     }
     if m.response_code != ResponseCode::NoError {
-        return Err(format!("primary answered {}", m.response_code));
+        return Err(E::Rcode(m.response_code));
     }
     Ok((m, mac))
 }
@@ -79,24 +75,20 @@ pub async fn udp_socket_for(peer: SocketAddr) -> std::io::Result<UdpSocket> {
 }
 
 /// Asks `primary` for the zone's SOA (UDP, then TCP if truncated).
-pub async fn query_soa(
-    primary: SocketAddr,
-    zone: &Name,
-    key: Option<&Key>,
-) -> Result<Record, String> {
+pub async fn query_soa(primary: SocketAddr, zone: &Name, key: Option<&Key>) -> Result<Record, E> {
     let mut q = Message::query();
     q.add_query(Query::query(zone.clone(), RecordType::SOA));
     let (bytes, mac) = encode(&q, key)?;
-    let sock = udp_socket_for(primary).await.map_err(|e| e.to_string())?;
+    let sock = udp_socket_for(primary).await.map_err(E::Socket)?;
     sock.send_to(&bytes, primary)
         .await
-        .map_err(|e| format!("cannot send to {primary}: {e}"))?;
+        .map_err(|e| E::Send(primary, e))?;
     let mut buf = vec![0u8; 65535];
     let answer = loop {
         let (n, from) = tokio::time::timeout(MESSAGE_TIMEOUT, sock.recv_from(&mut buf))
             .await
-            .map_err(|_| format!("no SOA answer from {primary}"))?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| E::NoAnswer(primary))?
+            .map_err(|e| E::Receive(primary, e))?;
         if from == primary && n >= 2 && buf[..2] == bytes[..2] {
             break buf[..n].to_vec();
         }
@@ -108,7 +100,7 @@ pub async fn query_soa(
             Ok(true)
         })
         .await?;
-        msgs.pop().ok_or("empty TCP answer")?
+        msgs.pop().ok_or(E::EmptyAnswer)?
     } else {
         answer
     };
@@ -116,23 +108,25 @@ pub async fn query_soa(
     m.answers
         .into_iter()
         .find(|r| r.record_type() == RecordType::SOA && r.name == *zone)
-        .ok_or_else(|| format!("{primary} sent no SOA for {zone}"))
+        .ok_or_else(|| E::NoSoa(primary, zone.clone()))
 }
 
 /// Sends `req` over TCP and feeds each answer message to `each` until it returns true.
 async fn tcp_exchange(
     primary: SocketAddr,
     req: &[u8],
-    mut each: impl FnMut(&[u8]) -> Result<bool, String>,
-) -> Result<(), String> {
+    mut each: impl FnMut(&[u8]) -> Result<bool, E>,
+) -> Result<(), E> {
     let work = async {
         let mut s = tokio::time::timeout(MESSAGE_TIMEOUT, TcpStream::connect(primary))
             .await
-            .map_err(|_| format!("connect to {primary} timed out"))?
-            .map_err(|e| format!("cannot connect to {primary}: {e}"))?;
+            .map_err(|_| E::ConnectTimeout(primary))?
+            .map_err(|e| E::Connect(primary, e))?;
         let mut framed = (req.len() as u16).to_be_bytes().to_vec();
         framed.extend_from_slice(req);
-        s.write_all(&framed).await.map_err(|e| e.to_string())?;
+        s.write_all(&framed)
+            .await
+            .map_err(|e| E::Send(primary, e))?;
         let mut buf = vec![0u8; 65535];
         loop {
             let read = async {
@@ -141,8 +135,8 @@ async fn tcp_exchange(
             };
             let len = tokio::time::timeout(MESSAGE_TIMEOUT, read)
                 .await
-                .map_err(|_| format!("{primary} stalled mid-transfer"))?
-                .map_err(|e| format!("{primary} closed the connection mid-transfer: {e}"))?;
+                .map_err(|_| E::Stalled(primary))?
+                .map_err(|e| E::Closed(primary, e))?;
             if each(&buf[..len])? {
                 return Ok(());
             }
@@ -150,7 +144,7 @@ async fn tcp_exchange(
     };
     tokio::time::timeout(TRANSFER_TIMEOUT, work)
         .await
-        .map_err(|_| format!("transfer from {primary} took longer than {TRANSFER_TIMEOUT:?}"))?
+        .map_err(|_| E::TooLong(primary, TRANSFER_TIMEOUT))?
 }
 
 /// Transfers `zone` from `primary`: IXFR from `current` (our records, SOA first) when we
@@ -160,7 +154,7 @@ pub async fn transfer(
     zone: &Name,
     current: Option<&[Record]>,
     key: Option<&Key>,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, E> {
     let ours = current.and_then(|c| c.first());
     let req = request(zone, ours);
     let (bytes, mac) = encode(&req, key)?;
@@ -186,10 +180,10 @@ pub async fn transfer(
             Ok(Fetched::Full(records))
         }
         Some(Interpreted::Incremental(diffs)) => {
-            let base = current.ok_or("incremental answer to a full request")?;
+            let base = current.ok_or(E::UnaskedIncrement)?;
             Ok(Fetched::Incremental(apply(base, &records, &diffs)?))
         }
-        None => Err("transfer ended early".into()),
+        None => Err(E::EndedEarly),
     }
 }
 
@@ -209,11 +203,12 @@ struct Diff {
 }
 
 /// Decides whether `records` form a complete answer yet; `None` while incomplete.
-fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted>, String> {
+fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted>, E> {
     let Some(first) = records.first() else {
         return Ok(None);
     };
-    let n = soa_serial(first).ok_or("transfer does not start with an SOA")?;
+    let framing = |what: &str| E::Framing(what.into());
+    let n = soa_serial(first).ok_or_else(|| framing("transfer does not start with an SOA"))?;
     if records.len() == 1 {
         // IXFR: a lone SOA not newer than ours means "up to date" (RFC 1995 §2).
         return Ok(ours
@@ -236,11 +231,15 @@ fn interpret(records: &[Record], ours: Option<u32>) -> Result<Option<Interpreted
         if i == records.len() - 1 {
             return Ok(Some(Interpreted::Incremental(diffs)));
         }
-        let old = soa_serial(&records[i]).ok_or("IXFR sequence does not start with an SOA")?;
+        let old = soa_serial(&records[i])
+            .ok_or_else(|| framing("IXFR sequence does not start with an SOA"))?;
         if let Some(e) = expect
             && e != old
         {
-            return Err(format!("IXFR step starts at serial {old}, expected {e}"));
+            return Err(E::IxfrChain {
+                got: old,
+                expected: e,
+            });
         }
         let Some(new_at) = (i + 1..records.len()).find(|&j| soa_serial(&records[j]).is_some())
         else {
@@ -270,18 +269,14 @@ fn same(a: &Record, b: &Record) -> bool {
 }
 
 /// Applies IXFR differences to our records (SOA first).
-fn apply(base: &[Record], records: &[Record], diffs: &[Diff]) -> Result<Vec<Record>, String> {
+fn apply(base: &[Record], records: &[Record], diffs: &[Diff]) -> Result<Vec<Record>, E> {
     let mut zone: Vec<Record> = base.to_vec();
     for d in diffs {
         for del in &records[d.old_soa + 1..d.new_soa] {
             let before = zone.len();
             zone.retain(|r| !same(r, del));
             if zone.len() == before {
-                return Err(format!(
-                    "IXFR deletes {} {}, which we do not have",
-                    del.name,
-                    del.record_type()
-                ));
+                return Err(E::IxfrDelete(format!("{} {}", del.name, del.record_type())));
             }
         }
         zone.retain(|r| r.record_type() != RecordType::SOA);

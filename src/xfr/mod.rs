@@ -4,6 +4,7 @@
 //! beside the other queries, in [`crate::dns::transfer`].
 
 pub mod client;
+pub mod error;
 pub mod notify;
 pub mod persist;
 pub mod secondary;

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::problem::Problem;
+use crate::problem::{FileError, Problem};
 use crate::zone::Zone;
 
 const MAGIC: &[u8] = b"RRDNS-ZONE-1\n";
@@ -21,19 +21,23 @@ pub fn path(state_dir: &Path, zone: &Name) -> PathBuf {
 }
 
 /// Writes the records atomically.
-pub fn save(path: &Path, records: &[Record]) -> Result<(), String> {
+pub fn save(path: &Path, records: &[Record]) -> Result<(), FileError> {
     let mut buf = Vec::with_capacity(records.len() * 48 + MAGIC.len());
     buf.extend_from_slice(MAGIC);
     for r in records {
         // Each record alone: no compression pointers across records.
-        let bytes = r
-            .to_bytes()
-            .map_err(|e| format!("cannot encode {}: {e}", r.name))?;
+        let bytes = r.to_bytes().map_err(|e| FileError::Format {
+            path: path.to_path_buf(),
+            why: format!("cannot encode {}: {e}", r.name),
+        })?;
         buf.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
         buf.extend_from_slice(&bytes);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| FileError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let tmp = path.with_extension("tmp");
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -43,17 +47,27 @@ pub fn save(path: &Path, records: &[Record]) -> Result<(), String> {
         // The directory entry too, so that the rename survives a crash.
         std::fs::File::open(dir)?.sync_all()
     };
-    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write().map_err(|source| FileError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a saved copy and when it was last confirmed current (the file's mtime).
-pub fn load(path: &Path) -> Result<Option<(Vec<Record>, SystemTime)>, String> {
+pub fn load(path: &Path) -> Result<Option<(Vec<Record>, SystemTime)>, FileError> {
+    let read = |source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(read(e)),
     };
-    let bad = || format!("{} is not a saved zone copy", path.display());
+    let bad = || FileError::Format {
+        path: path.to_path_buf(),
+        why: "not a saved zone copy".into(),
+    };
     let mut rest = data.strip_prefix(MAGIC).ok_or_else(bad)?;
     let mut records = Vec::new();
     while !rest.is_empty() {
@@ -64,13 +78,16 @@ pub fn load(path: &Path) -> Result<Option<(Vec<Record>, SystemTime)>, String> {
                 .map_err(|_| bad())?,
         ) as usize;
         let bytes = rest.get(4..4 + len).ok_or_else(bad)?;
-        let r = Record::read(&mut BinDecoder::new(bytes)).map_err(|e| format!("{}: {e}", bad()))?;
+        let r = Record::read(&mut BinDecoder::new(bytes)).map_err(|e| FileError::Format {
+            path: path.to_path_buf(),
+            why: format!("not a saved zone copy: {e}"),
+        })?;
         records.push(r);
         rest = &rest[4 + len..];
     }
     let mtime = std::fs::metadata(path)
         .and_then(|m| m.modified())
-        .map_err(|e| e.to_string())?;
+        .map_err(read)?;
     Ok(Some((records, mtime)))
 }
 
@@ -88,7 +105,7 @@ pub fn saved_zone(state_dir: &Path, name: &Name) -> Option<Result<Zone, Vec<Prob
         Err(e) => Some(Err(vec![Problem {
             file: path.display().to_string(),
             line: 0,
-            message: e,
+            message: e.to_string(),
         }])),
     }
 }

@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use super::client::{self, Fetched};
+use super::error::TransferError;
 use super::persist;
 use crate::config::{Config, ZoneSource};
 use crate::wire::serial_lt;
@@ -237,12 +238,12 @@ impl Secondaries {
         primaries: &[SocketAddr],
         key: Option<&Key>,
         path: &std::path::Path,
-    ) -> Result<(), String> {
-        let mut last_err = "no primaries".to_string();
+    ) -> Result<(), TransferError> {
+        let mut last_err = TransferError::NoPrimaries;
         for p in primaries {
             match self.refresh_from(name, *p, key, path).await {
                 Ok(()) => return Ok(()),
-                Err(e) => last_err = format!("{p}: {e}"),
+                Err(e) => last_err = TransferError::From(*p, Box::new(e)),
             }
         }
         Err(last_err)
@@ -254,12 +255,12 @@ impl Secondaries {
         primary: SocketAddr,
         key: Option<&Key>,
         path: &std::path::Path,
-    ) -> Result<(), String> {
+    ) -> Result<(), TransferError> {
         let soa = client::query_soa(primary, name, key).await?;
-        let theirs = match &soa.data {
-            RData::SOA(s) => s.serial,
-            _ => return Err("not an SOA".into()),
+        let RData::SOA(soa) = &soa.data else {
+            return Err(TransferError::NoSoa(primary, name.clone()));
         };
+        let theirs = soa.serial;
         let current = self.zones.get().get(name).cloned();
         if let Some(z) = &current
             && !serial_lt(z.serial, theirs)
@@ -287,11 +288,11 @@ impl Secondaries {
         primary: SocketAddr,
         how: &str,
         path: &std::path::Path,
-    ) -> Result<(), String> {
+    ) -> Result<(), TransferError> {
         let source = format!("{how} from {primary}");
         let zone = Zone::from_records(name, records.clone(), &source).map_err(|ps| {
             let list: Vec<String> = ps.iter().map(|p| p.message.clone()).collect();
-            format!("transferred zone rejected: {}", list.join("; "))
+            TransferError::Rejected(list.join("; "))
         })?;
         let serial = zone.serial;
         let count = zone.record_count;
@@ -299,9 +300,9 @@ impl Secondaries {
             error!(zone = %name, "{e}; serving the new copy from memory only");
         }
         let cfg = self.cfg();
-        self.zones
-            .update(|z| Ok::<_, String>(z.with_zone(&cfg, zone)))
-            .map_err(|e| format!("swap failed: {e}"))?;
+        let swapped: Result<(), std::convert::Infallible> =
+            self.zones.update(|z| Ok(z.with_zone(&cfg, zone)));
+        let Ok(()) = swapped;
         info!(zone = %name, serial, records = count, "{source}: zone updated");
         (self.on_change)();
         Ok(())

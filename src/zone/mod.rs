@@ -20,9 +20,9 @@ use std::sync::Arc;
 use crate::balance::Plan;
 use crate::metrics::QueryCounters;
 use crate::problem::Problem;
-use crate::wire::image;
 use crate::wire::name as wire;
 use crate::wire::namebuf::NameBuf;
+use crate::wire::{CLASS_IN, TYPE_SOA, image};
 use crate::zonefile::master::{self, SourceRecord};
 
 use compact::{Data, Rdata};
@@ -79,21 +79,17 @@ impl RRset {
     pub fn copies(&self, i: usize) -> u32 {
         self.data.copies(i)
     }
-}
 
-/// A copy starts without an image: the image depends on the zone around the RRset and on
-/// its plan, which a copy may not share.
-impl Clone for RRset {
-    fn clone(&self) -> Self {
-        RRset {
-            plan: self.plan.clone(),
-            ..RRset::new(self.rtype, self.ttl, self.data.clone())
-        }
+    /// The same records without plan or image: both depend on the configuration and the
+    /// zone set the copy will be served in (see [`Zone::fresh_copy`]). Not `Clone`, so
+    /// that no copy drops them unawares.
+    pub fn fresh_copy(&self) -> RRset {
+        RRset::new(self.rtype, self.ttl, self.data.clone())
     }
 }
 
 /// One authoritative zone.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Zone {
     pub origin: Name,
     /// Searchable with a name from the wire ([`wire`]), for the fast path.
@@ -119,8 +115,8 @@ pub struct Zone {
 
 /// How many wire images a zone has encoded on first use. A client asking for every name
 /// of a huge zone would otherwise grow the server by an image per name; past the limit
-/// the full path answers names without one. A copy of a zone starts at zero, as its
-/// RRsets start without images.
+/// the full path answers names without one. A fresh copy of a zone starts at zero, as
+/// its RRsets start without images.
 #[derive(Debug, Default)]
 pub struct LazyImages(std::sync::atomic::AtomicUsize);
 
@@ -136,13 +132,26 @@ impl LazyImages {
     }
 }
 
-impl Clone for LazyImages {
-    fn clone(&self) -> Self {
-        LazyImages::default()
-    }
-}
-
 impl Zone {
+    /// The same zone for a new zone set (a secondary zone kept across a reload): data,
+    /// query counters and history shared or copied; balancing plans, wire images and the
+    /// image budget start anew, to be built for the configuration the copy serves under.
+    pub fn fresh_copy(&self) -> Zone {
+        Zone {
+            origin: self.origin.clone(),
+            nodes: self.nodes.fresh_copy(),
+            soa: self.soa.clone(),
+            serial: self.serial,
+            record_count: self.record_count,
+            warnings: self.warnings.clone(),
+            counters: self.counters.clone(),
+            history: self.history.clone(),
+            has_wildcards: self.has_wildcards,
+            negative_soa: self.negative_soa.clone(),
+            lazy_images: LazyImages::default(),
+        }
+    }
+
     /// Loads and validates a zone from a master file.
     pub fn load(origin: &Name, path: &Path) -> Result<Zone, Vec<Problem>> {
         // Records go to the builder as they are read: a large zone is never held twice.
@@ -530,8 +539,8 @@ fn negative_soa(soa: &Record) -> Box<[u8]> {
         rdata.extend_from_slice(&v.to_be_bytes());
     }
     let mut out = Vec::with_capacity(10 + rdata.len());
-    out.extend_from_slice(&6u16.to_be_bytes());
-    out.extend_from_slice(&1u16.to_be_bytes());
+    out.extend_from_slice(&TYPE_SOA.to_be_bytes());
+    out.extend_from_slice(&CLASS_IN.to_be_bytes());
     out.extend_from_slice(&soa.ttl.min(s.minimum).to_be_bytes());
     out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
     out.extend(rdata);

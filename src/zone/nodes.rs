@@ -32,7 +32,7 @@ struct Entry {
 }
 
 /// Names and their nodes, searchable by name.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Nodes {
     origin: Name,
     /// The zone's name in wire form, lowercased: the end of every name here.
@@ -124,6 +124,19 @@ impl Nodes {
             names: Vec::new(),
             entries: Vec::new(),
             rrsets: Vec::new(),
+        }
+    }
+
+    /// The same names and records, every RRset a fresh copy ([`RRset::fresh_copy`]).
+    pub fn fresh_copy(&self) -> Nodes {
+        Nodes {
+            origin: self.origin.clone(),
+            origin_wire: self.origin_wire.clone(),
+            index: self.index.clone(),
+            hashes: self.hashes.clone(),
+            names: self.names.clone(),
+            entries: self.entries.clone(),
+            rrsets: self.rrsets.iter().map(RRset::fresh_copy).collect(),
         }
     }
 

@@ -70,7 +70,7 @@ fn secondary(
     saved: Saved<'_>,
 ) -> Option<Result<Zone, Vec<Problem>>> {
     if let Some(old) = previous.and_then(|p| p.zones.get(name)) {
-        return Some(Ok((**old).clone()));
+        return Some(Ok(old.fresh_copy()));
     }
     if previous.is_some_and(|p| p.unavailable.contains(name)) {
         return None;
