@@ -7,64 +7,18 @@
 mod common;
 
 use common::corpus::{ZONES, corpus};
+use common::nsd::Nsd;
 use common::*;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The TTL cap rrdns applies to balanced address sets (the default `ttl`).
 const TTL_CAP: u32 = 30;
 
-struct Nsd {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nsd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_nsd() -> Nsd {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let port = free_port();
-    let mut conf = format!(
-        "server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  server-count: 1\n  rrl-ratelimit: 0\n  refuse-any: no\n  verbosity: 1\nremote-control:\n  control-enable: no\n"
-    );
-    for (name, file) in ZONES {
-        let base = file.rsplit('/').next().unwrap();
-        std::fs::write(dir.path().join(base), project_file(file)).unwrap();
-        conf.push_str(&format!("zone:\n  name: {name}\n  zonefile: {base}\n"));
-    }
-    std::fs::write(dir.path().join("nsd.conf"), conf).unwrap();
-    let mut child = Command::new("nsd")
-        .args(["-d", "-c"])
-        .arg(dir.path().join("nsd.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("NSD is installed (apt-get install nsd)");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let q = query_bytes("example.test.", RecordType::SOA, None);
-    for _ in 0..100 {
-        if udp_exchange(addr, &q, Duration::from_millis(100)).is_some() {
-            return Nsd {
-                child,
-                addr,
-                _dir: dir,
-            };
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("NSD did not start");
+    Nsd::serve(&ZONES)
 }
 
 fn start_rrdns() -> Server {
@@ -94,6 +48,23 @@ fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<
             ours.response_code, theirs.response_code
         ));
         return diffs;
+    }
+    // Sections are compared as sets below, so a record sent twice is caught here: only
+    // address records may repeat (weights given as copies, `weighting: duplicate`).
+    for (name, rs) in [
+        ("answer", &ours.answers),
+        ("authority", &ours.authorities),
+        ("additional", &ours.additionals),
+    ] {
+        let mut seen = BTreeSet::new();
+        for r in rs
+            .iter()
+            .filter(|r| !matches!(r.record_type(), RecordType::A | RecordType::AAAA))
+        {
+            if !seen.insert(key(r)) {
+                d(format!("{name} has {} more than once", key(r)));
+            }
+        }
     }
     if ours.authoritative != theirs.authoritative {
         d(format!(

@@ -285,16 +285,27 @@ impl Engine {
             return (resp, None);
         };
         let mut counters = None;
+        // QCLASS ANY (255) asks for every class; our zones are all IN, so it gets the IN
+        // data (RFC 1035 §3.2.5), as NSD answers.
         match (q.query_class, q.query_type) {
             (DNSClass::CH, _) => chaos(q, &mut resp),
-            (DNSClass::IN, RecordType::AXFR | RecordType::IXFR) => {
+            (DNSClass::IN | DNSClass::ANY, RecordType::AXFR | RecordType::IXFR) => {
                 // Only reached for a question [`raw_qtype`] could not read: refuse.
                 resp.metadata.response_code = ResponseCode::Refused;
             }
-            (DNSClass::IN, RecordType::OPT) => {
+            (DNSClass::IN | DNSClass::ANY, RecordType::OPT) => {
                 resp.metadata.response_code = ResponseCode::FormErr;
             }
-            (DNSClass::IN, _) => counters = self.answer(q, transport, &mut resp),
+            (DNSClass::IN | DNSClass::ANY, _) => {
+                counters = self.answer(q, transport, &mut resp);
+                if q.query_class == DNSClass::ANY {
+                    // Not authoritative for every class (RFC 6895 §3.3.1), so AA=0 and
+                    // no SOA to vouch for a negative answer, as NSD answers.
+                    resp.metadata.authoritative = false;
+                    resp.authorities
+                        .retain(|r| r.record_type() != RecordType::SOA);
+                }
+            }
             _ => resp.metadata.response_code = ResponseCode::Refused,
         }
         (resp, counters)

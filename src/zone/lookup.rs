@@ -93,6 +93,12 @@ pub fn resolve<'z>(
                     negative(zone, &mut res);
                     return res;
                 };
+                // A loop: this CNAME was sent already. Each RR goes out once, as NSD and
+                // Knot send it; the resolver sees the loop from the chain itself.
+                let seen = |p: &Piece| std::ptr::eq(p.rrset, cname) && p.owner == name;
+                if res.answer.iter().any(seen) {
+                    return res;
+                }
                 res.answer.push(Piece {
                     owner: name.clone(),
                     rrset: cname,
@@ -201,8 +207,15 @@ fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) 
         if !zone.origin.zone_of(target) {
             continue;
         }
-        let Some(node) = zone.nodes.get(target) else {
-            continue;
+        // The target's own node, else (when no name of the zone is the target or lies
+        // on its way) the wildcard that would answer for it (RFC 4592 §4: glue and
+        // other additional data may be synthesised), as NSD and Knot add it.
+        let node = match zone.nodes.get(target) {
+            Some(node) => node,
+            None => match find(zone, target, RecordType::A) {
+                Found::Node(node) => node,
+                _ => continue,
+            },
         };
         for t in [RecordType::A, RecordType::AAAA] {
             if let Some(addr) = node.get(t)

@@ -10,3 +10,4 @@
 pub mod lexer;
 pub mod master;
 pub mod rdata;
+pub mod strings;

@@ -7,10 +7,11 @@
 
 use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_proto::serialize::binary::{BinDecoder, Restrict};
+use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
 use std::str::FromStr;
 
 use super::lexer::Token;
+use super::strings;
 use crate::wire::namebuf::NameBuf;
 
 /// Parses a type mnemonic (`A`, `mx`) or RFC 3597 `TYPEnnn`.
@@ -183,8 +184,29 @@ fn presentation_labels(text: &str) -> Result<(Vec<Vec<u8>>, bool), String> {
     Ok((labels, absolute))
 }
 
-/// Parses the RDATA tokens of one record of type `t`.
+/// Parses the RDATA tokens of one record of type `t`. A record that loads can always be
+/// put on the wire: what cannot (a name field too long once completed, hickory's limits)
+/// is refused here, at its line, never dropped when a query asks for it.
 pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
+    let rdata = read_rdata(t, tokens, origin)?;
+    // Types built field by field above encode by construction; a large zone is mostly them.
+    let built = matches!(
+        t,
+        RecordType::A
+            | RecordType::AAAA
+            | RecordType::NS
+            | RecordType::CNAME
+            | RecordType::PTR
+            | RecordType::MX
+            | RecordType::SRV
+    );
+    if !built && let Err(e) = rdata.to_bytes() {
+        return Err(format!("{t} record cannot be put on the wire: {e}"));
+    }
+    Ok(rdata)
+}
+
+fn read_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
     if tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#") {
         return parse_generic(t, &tokens[1..]);
     }
@@ -198,6 +220,11 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<R
     }
     if t == RecordType::DNAME {
         return Err("DNAME records are not supported".into());
+    }
+    match t {
+        RecordType::TXT => return strings::txt(tokens),
+        RecordType::HINFO => return strings::hinfo(tokens),
+        _ => {}
     }
     if let Some(rdata) = address(t, tokens) {
         return rdata;

@@ -331,6 +331,7 @@ pub fn exists(p: &Path) -> bool {
 }
 pub mod backend;
 pub mod knot;
+pub mod nsd;
 
 /// A minimal HTTP/1.1 client for the admin API: (status, body).
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
