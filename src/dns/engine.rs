@@ -20,7 +20,7 @@ use crate::metrics::{QueryCounters, ServerCounters};
 use crate::wire::image::{Balanced, Image};
 use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD, Section, TYPE_AXFR, TYPE_IXFR};
 use crate::zone::lookup::{Kind, Piece, resolve};
-use crate::zone::{Store, Zone, ZoneSet};
+use crate::zone::{RRset, Store, Zone, ZoneSet};
 
 /// Which transport a request came over: it decides size limits and ANY handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,8 +359,10 @@ impl Engine {
         let health = self.health.load();
         let res = resolve(zone, &q.name, q.query_type, transport == Transport::Tcp);
         resp.metadata.authoritative = res.kind != Kind::Referral;
-        if res.kind == Kind::NxDomain {
-            resp.metadata.response_code = ResponseCode::NXDomain;
+        match res.kind {
+            Kind::NxDomain => resp.metadata.response_code = ResponseCode::NXDomain,
+            Kind::YxDomain => resp.metadata.response_code = ResponseCode::YXDomain,
+            Kind::Found | Kind::Referral => {}
         }
         let mut w = Writer {
             health: &health,
@@ -425,7 +427,7 @@ impl Writer<'_, '_> {
     fn records(&mut self, pieces: &[Piece<'_>], in_answer: bool) -> Vec<Record> {
         let mut out = Vec::new();
         for p in pieces {
-            let set = p.rrset;
+            let set: &RRset = &p.rrset;
             if let (Some(plan), Some(template)) = (&set.plan, self.template.as_deref_mut()) {
                 let ttl = set.ttl.min(plan.policy.ttl);
                 template.push(Balanced {

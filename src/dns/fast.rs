@@ -155,7 +155,9 @@ impl Answer<'_> {
             node.get(RecordType::NS)?
         } else if let Some(set) = node.get(rtype) {
             set
-        } else if node.get(RecordType::CNAME).is_some() {
+        } else if node.get(RecordType::CNAME).is_some() || node.get(RecordType::NSEC3).is_some() {
+            // A CNAME to follow, or an NSEC3 owner, which answers as a name that does not
+            // exist (RFC 5155 §7.2.8): the full path decides.
             return None;
         } else {
             return self.negative(NOERROR, out);
@@ -172,7 +174,12 @@ impl Answer<'_> {
             let Some((owner, node)) = self.zone.nodes.entry_wire(ancestor) else {
                 continue;
             };
-            if node.below_cut {
+            // An NSEC3 owner (RFC 5155 §7.2.8) or a DNAME above the name (RFC 6672):
+            // the full path answers.
+            if node.below_cut
+                || node.get(RecordType::NSEC3).is_some()
+                || node.get(RecordType::DNAME).is_some()
+            {
                 return None;
             }
             if node.cut {

@@ -7,8 +7,10 @@
 //! (RFC 2308), and ANY (RFC 8482).
 
 use hickory_proto::rr::{Name, RData, RecordType};
+use std::ops::Deref;
+use std::sync::Arc;
 
-use super::{Node, RRset, Zone, labels};
+use super::{Node, RRset, Zone, dname, labels};
 
 /// The most CNAMEs followed in one answer; guards against loops.
 const MAX_CHAIN: usize = 8;
@@ -17,7 +19,30 @@ const MAX_CHAIN: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Piece<'z> {
     pub owner: Name,
-    pub rrset: &'z RRset,
+    pub rrset: SetRef<'z>,
+}
+
+/// An RRset of the zone, or one made for this answer (a CNAME synthesised from a DNAME).
+#[derive(Debug, Clone)]
+pub enum SetRef<'z> {
+    Zone(&'z RRset),
+    Made(Arc<RRset>),
+}
+
+impl Deref for SetRef<'_> {
+    type Target = RRset;
+    fn deref(&self) -> &RRset {
+        match self {
+            SetRef::Zone(s) => s,
+            SetRef::Made(s) => s,
+        }
+    }
+}
+
+impl<'z> From<&'z RRset> for SetRef<'z> {
+    fn from(s: &'z RRset) -> Self {
+        SetRef::Zone(s)
+    }
 }
 
 /// What the zone says about a question.
@@ -29,6 +54,8 @@ pub enum Kind {
     NxDomain,
     /// A referral to a child zone: not authoritative (AA=0).
     Referral,
+    /// YXDOMAIN: a DNAME would make a name longer than 255 octets (RFC 6672 §2.2).
+    YxDomain,
 }
 
 /// The sections of an answer.
@@ -47,6 +74,8 @@ enum Found<'z> {
     Node(Node<'z>),
     NxDomain,
     Referral(Name, Node<'z>),
+    /// A DNAME at this ancestor of the name redirects it (RFC 6672 §3.2).
+    Dname(Name, &'z RRset),
 }
 
 /// Resolves `qname`/`qtype` in `zone`. `any_all` chooses whether an ANY query gets every
@@ -76,15 +105,33 @@ pub fn resolve<'z>(
                 referral(zone, &cut, node, &mut res);
                 return res;
             }
+            Found::Dname(owner, set) => {
+                let Some(next) = redirect(zone, &name, owner, set, &mut res) else {
+                    return res;
+                };
+                name = next;
+            }
             Found::Node(node) => {
                 if qtype == RecordType::ANY {
                     any(node, &name, any_all, &mut res);
                     return res;
                 }
+                if qtype == RecordType::RRSIG {
+                    // Every signature at the name, a set per type covered ([`super::rrsig`]).
+                    let sigs = node.rrsets.iter().filter(|s| s.rtype == RecordType::RRSIG);
+                    let before = res.answer.len();
+                    res.answer.extend(sigs.map(|s| Piece {
+                        owner: name.clone(),
+                        rrset: s.into(),
+                    }));
+                    if res.answer.len() > before {
+                        return res;
+                    }
+                }
                 if let Some(set) = node.get(qtype) {
                     res.answer.push(Piece {
                         owner: name,
-                        rrset: set,
+                        rrset: set.into(),
                     });
                     additional_for(zone, set, &mut res);
                     return res;
@@ -95,13 +142,12 @@ pub fn resolve<'z>(
                 };
                 // A loop: this CNAME was sent already. Each RR goes out once, as NSD and
                 // Knot send it; the resolver sees the loop from the chain itself.
-                let seen = |p: &Piece| std::ptr::eq(p.rrset, cname) && p.owner == name;
-                if res.answer.iter().any(seen) {
+                if sent(&res, &name, cname) {
                     return res;
                 }
                 res.answer.push(Piece {
                     owner: name.clone(),
-                    rrset: cname,
+                    rrset: cname.into(),
                 });
                 let Some(RData::CNAME(target)) = cname.data.first().and_then(|d| d.other()) else {
                     return res;
@@ -118,30 +164,85 @@ pub fn resolve<'z>(
     res
 }
 
-/// Walks down from the apex to `name` (RFC 1034 §4.3.2 step 3).
+/// True when `set` was put in the answer for `owner` already: a loop, where each RR goes
+/// out once, as NSD and Knot send it; the resolver sees the loop from the chain itself.
+fn sent(res: &Resolution, owner: &Name, set: &RRset) -> bool {
+    (res.answer.iter()).any(|p| std::ptr::eq(&*p.rrset, set) && p.owner == *owner)
+}
+
+/// Answers a name below a DNAME (RFC 6672 §3.2): the DNAME, then the CNAME synthesised
+/// for `name`; the name to go on with when it is in this zone.
+fn redirect<'z>(
+    zone: &'z Zone,
+    name: &Name,
+    owner: Name,
+    set: &'z RRset,
+    res: &mut Resolution<'z>,
+) -> Option<Name> {
+    if sent(res, &owner, set) {
+        return None;
+    }
+    let target = dname::target(set)?;
+    res.answer.push(Piece {
+        owner: owner.clone(),
+        rrset: set.into(),
+    });
+    let Some(new_name) = dname::substitute(name, &owner, &target) else {
+        res.kind = Kind::YxDomain;
+        return None;
+    };
+    res.answer.push(Piece {
+        owner: name.clone(),
+        rrset: SetRef::Made(dname::synthesised(new_name.clone(), set.ttl)),
+    });
+    zone.origin.zone_of(&new_name).then_some(new_name)
+}
+
+/// Walks down from the apex to `name` (RFC 1034 §4.3.2 step 3): a delegation or a DNAME
+/// above the name ends the walk.
 fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
     let apex = labels(&zone.origin);
     let total = labels(name);
+    if total > apex
+        && let Some(d) = zone
+            .nodes
+            .get(&zone.origin)
+            .and_then(|a| a.get(RecordType::DNAME))
+    {
+        return Found::Dname(zone.origin.clone(), d);
+    }
     for n in apex + 1..=total {
         let anc = if n == total {
             name.clone()
         } else {
             name.trim_to(n)
         };
-        match zone.nodes.get(&anc) {
+        match zone.nodes.get(&anc).filter(|node| !hashed_only(node)) {
             None => return wildcard(zone, &name.trim_to(n - 1)),
             // A DS query for the cut itself is answered from the parent side (RFC 4035
             // §3.1.4.1); anything at or below a cut is a referral.
             Some(node) if node.cut && !(n == total && qtype == RecordType::DS) => {
                 return Found::Referral(anc, node);
             }
+            Some(node) if n < total && node.get(RecordType::DNAME).is_some() => {
+                if let Some(d) = node.get(RecordType::DNAME) {
+                    return Found::Dname(anc, d);
+                }
+            }
             Some(_) => {}
         }
     }
-    match zone.nodes.get(name) {
+    match zone.nodes.get(name).filter(|node| !hashed_only(node)) {
         Some(node) => Found::Node(node),
         None => Found::NxDomain,
     }
+}
+
+/// An NSEC3 owner name (a node of NSEC3 records and their signatures only): answered as
+/// if it did not exist (RFC 5155 §7.2.8), as NSD and Knot answer.
+fn hashed_only(node: &Node) -> bool {
+    node.rrsets.iter().any(|s| s.rtype == RecordType::NSEC3)
+        && (node.rrsets.iter()).all(|s| matches!(s.rtype, RecordType::NSEC3 | RecordType::RRSIG))
 }
 
 /// RFC 4592 §3.3.1: the source of synthesis is the `*` child of the closest encloser.
@@ -163,7 +264,7 @@ fn negative<'z>(zone: &'z Zone, res: &mut Resolution<'z>) {
     {
         res.authority.push(Piece {
             owner: zone.origin.clone(),
-            rrset: soa,
+            rrset: soa.into(),
         });
         res.negative = true;
     }
@@ -178,7 +279,7 @@ fn referral<'z>(zone: &'z Zone, cut: &Name, node: Node<'z>, res: &mut Resolution
     }
     res.authority.push(Piece {
         owner: cut.clone(),
-        rrset: ns,
+        rrset: ns.into(),
     });
     additional_for(zone, ns, res);
 }
@@ -189,7 +290,7 @@ fn any<'z>(node: Node<'z>, name: &Name, all: bool, res: &mut Resolution<'z>) {
     for set in node.rrsets.iter().take(take) {
         res.answer.push(Piece {
             owner: name.clone(),
-            rrset: set,
+            rrset: set.into(),
         });
     }
 }
@@ -219,11 +320,11 @@ fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) 
         };
         for t in [RecordType::A, RecordType::AAAA] {
             if let Some(addr) = node.get(t)
-                && !res.additional.iter().any(|p| std::ptr::eq(p.rrset, addr))
+                && !res.additional.iter().any(|p| std::ptr::eq(&*p.rrset, addr))
             {
                 res.additional.push(Piece {
                     owner: target.clone(),
-                    rrset: addr,
+                    rrset: addr.into(),
                 });
             }
         }

@@ -6,9 +6,11 @@
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
 pub mod compact;
+pub mod dname;
 pub mod history;
 pub mod lookup;
 pub mod nodes;
+pub mod rrsig;
 pub mod set;
 pub mod store;
 
@@ -310,7 +312,7 @@ impl Builder {
         self.add_read(master::Read {
             owner: &owner,
             ttl,
-            data: record.data,
+            data: rrsig::generic(record.data),
             file: &file,
             line,
         });
@@ -351,20 +353,28 @@ impl Builder {
         {
             self.cuts.insert(Box::from(wire.suffix(0).0));
         }
-        // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data.
-        let (mut found, mut last, mut has_cname, mut sets) = (None, None, false, 0);
+        // RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME cannot coexist with other data, but
+        // for its signatures and NSEC (RFC 4035 §2.5).
+        let signing = |rt: RecordType| matches!(rt, RecordType::RRSIG | RecordType::NSEC);
+        let (mut found, mut last, mut has_cname, mut has_other, mut sets) =
+            (None, None, false, false, 0);
+        // RRSIGs make one set per type covered ([`rrsig`]).
+        let covered = rrsig::covered(&rdata);
         for i in self.chain(node) {
+            let rt = self.sets[i].rtype;
             last = Some(i);
             sets += 1;
-            has_cname |= self.sets[i].rtype == RecordType::CNAME;
-            if self.sets[i].rtype == t {
+            has_cname |= rt == RecordType::CNAME;
+            has_other |= rt != RecordType::CNAME && !signing(rt);
+            let first = self.sets[i].first.as_ref().and_then(|d| d.other());
+            if rt == t && (t != RecordType::RRSIG || first.and_then(rrsig::covered) == covered) {
                 found = Some(i);
             }
         }
         let conflict = if t == RecordType::CNAME && has_cname {
             Some("more than one CNAME at")
-        } else if (t == RecordType::CNAME && last.is_some())
-            || (t != RecordType::CNAME && has_cname)
+        } else if (t == RecordType::CNAME && has_other)
+            || (t != RecordType::CNAME && !signing(t) && has_cname)
         {
             Some("CNAME and other data at")
         } else {

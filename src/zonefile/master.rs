@@ -427,16 +427,18 @@ fn format_modifier(spec: &str, i: u64) -> Result<String, String> {
         return Err(format!("{}: width {width} is over 255", bad()));
     }
     let base = parts.next().unwrap_or("d").trim();
-    let v = (i as i64)
-        .checked_add(offset)
-        .filter(|v| *v >= 0)
-        .ok_or_else(bad)? as u64;
+    // As BIND computes it: the offset read as a C int (wider values wrap, so
+    // ${4294967295} is -1), the sum an int that must not overflow, a negative value
+    // written with its sign in decimal and as its 32-bit pattern in the other bases.
+    let v = (i as i64) + i64::from(offset as i32);
+    let v = i32::try_from(v).map_err(|_| format!("{}: out of range", bad()))?;
+    let bits = u64::from(v as u32);
     Ok(match base {
         "d" => format!("{v:0width$}"),
-        "o" => format!("{v:0width$o}"),
-        "x" => format!("{v:0width$x}"),
-        "X" => format!("{v:0width$X}"),
-        "n" | "N" => nibbles(v, width, base == "N"),
+        "o" => format!("{bits:0width$o}"),
+        "x" => format!("{bits:0width$x}"),
+        "X" => format!("{bits:0width$X}"),
+        "n" | "N" => nibbles(bits, width, base == "N"),
         _ => return Err(bad()),
     })
 }
@@ -544,6 +546,34 @@ mod tests {
         let (rs, _) = read("$TTL 60\n$GENERATE 0-1 h${0,2,x} MX \"10 m$\"\n");
         assert_eq!(rs[1].record.data.to_string(), "10 m1.example.test.");
         assert_eq!(rs[1].record.name.to_ascii(), "h01.example.test.");
+    }
+
+    /// Regression: a negative value was refused and an overflowing offset accepted;
+    /// named-checkzone gives h-1/h0/h1, h000/h001, h0/h1 and "out of range" here.
+    #[test]
+    fn generate_offsets_are_ints_as_in_bind() {
+        let names = |text: &str| -> Vec<String> {
+            let (rs, ps) = read(text);
+            assert!(ps.is_empty(), "{text}: {ps:?}");
+            rs.iter().map(|r| r.record.name.to_ascii()).collect()
+        };
+        assert_eq!(
+            names("$TTL 60\n$GENERATE 0-2 h${-1} A 10.0.0.1\n"),
+            ["h-1.example.test.", "h0.example.test.", "h1.example.test."]
+        );
+        assert_eq!(
+            names("$TTL 60\n$GENERATE 1-2 h${-1,3,x} A 10.0.0.1\n"),
+            ["h000.example.test.", "h001.example.test."]
+        );
+        assert_eq!(
+            names("$TTL 60\n$GENERATE 1-2 h${4294967295} A 10.0.0.1\n"),
+            ["h0.example.test.", "h1.example.test."]
+        );
+        let (rs, ps) = read("$TTL 60\n$GENERATE 1-2 h${2147483647} A 10.0.0.1\n");
+        assert!(
+            rs.is_empty() && ps[0].message.contains("out of range"),
+            "{ps:?}"
+        );
     }
 
     #[test]

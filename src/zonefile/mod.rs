@@ -7,7 +7,11 @@
 //! [`crate::zone`]'s job. Below `zone` and `config`, above [`crate::problem`] and
 //! [`crate::wire`] only.
 
+pub mod fields;
+pub mod generic;
 pub mod lexer;
+pub mod loc;
 pub mod master;
 pub mod rdata;
 pub mod strings;
+pub mod svcb;

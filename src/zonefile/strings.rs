@@ -18,6 +18,19 @@ pub const MAX_STRING: usize = 255;
 
 /// Decodes one token into the octets of a `<character-string>`.
 pub fn character_string(tok: &Token) -> Result<Vec<u8>, String> {
+    let out = octets(tok)?;
+    if out.len() > MAX_STRING {
+        return Err(format!(
+            "a character string of {} octets is longer than {MAX_STRING} (RFC 1035 §3.3); split it into several quoted strings",
+            out.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// Decodes one token's escapes into octets, with no limit on their number (a URI
+/// target, RFC 7553 §4.4, has no length octet).
+pub fn octets(tok: &Token) -> Result<Vec<u8>, String> {
     let b = tok.text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -51,12 +64,6 @@ pub fn character_string(tok: &Token) -> Result<Vec<u8>, String> {
                 i += 2;
             }
         }
-    }
-    if out.len() > MAX_STRING {
-        return Err(format!(
-            "a character string of {} octets is longer than {MAX_STRING} (RFC 1035 §3.3); split it into several quoted strings",
-            out.len()
-        ));
     }
     Ok(out)
 }

@@ -1,0 +1,371 @@
+//! Types that hickory-proto cannot read from text, or reads unlike BIND, read here by
+//! their field layout straight into RFC 3597 wire form (`RData::Unknown` with the type's
+//! code): the old RFC 1035/1183 types (MB, MINFO, RP, AFSDB, X25, ISDN, RT, PX, …), the
+//! DNSSEC types (DNSKEY, RRSIG, NSEC, NSEC3, DS, …, with base64 and hex split across
+//! tokens as BIND allows), and later ones (URI, EUI48, NID, ZONEMD, SPF, …). Names in
+//! these records are written uncompressed, which RFC 3597 §4 asks of every type after
+//! RFC 1035 and is always valid on the wire.
+
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{RData, RecordType};
+
+use super::fields::{
+    algorithm, base32hex, base64, covered, hex, mnemonic, number, rrsig_time, salt, type_bitmap,
+};
+use super::lexer::Token;
+use super::rdata::{Origin, absolute_wire};
+use super::strings::{character_string, octets};
+use super::{loc, svcb};
+use crate::wire::namebuf::NameBuf;
+
+/// One field of a layout, in presentation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum F {
+    /// A domain name, completed with the origin.
+    Name,
+    U8,
+    U16,
+    U32,
+    /// A DNSSEC algorithm, number or mnemonic (one octet).
+    Alg,
+    /// A `<character-string>`, and one that may be left out.
+    Str,
+    OptStr,
+    /// One or more `<character-string>`s, to the end.
+    Strs,
+    /// The rest of the tokens as base64, or hex.
+    Base64,
+    Hex,
+    /// NSAP: `0x` and hex, dots allowed (RFC 1706 §5).
+    Nsap,
+    Ipv4,
+    /// EUI-48 and EUI-64: hex pairs joined by `-` (RFC 7043 §3.2, §4.2).
+    Eui48,
+    Eui64,
+    /// An ILNP 64-bit locator or node ID: four groups of four hex digits (RFC 6742).
+    Ilnp64,
+    /// The URI target: one string's octets, no length octet (RFC 7553 §4.4).
+    Uri,
+    /// RRSIG's type covered, and its times.
+    Covered,
+    Time,
+    /// A type bitmap, to the end.
+    Bitmap,
+    /// NSEC3's salt and next hashed owner (with their length octets).
+    Salt,
+    Hash32,
+    /// CERT's certificate type, number or mnemonic (RFC 4398 §2.2).
+    CertType,
+}
+
+use F::*;
+
+/// Every type read here: mnemonic, code, fields. LOC has a reader of its own.
+const LAYOUTS: &[(&str, u16, &[F])] = &[
+    ("MD", 3, &[Name]),
+    ("MF", 4, &[Name]),
+    ("MB", 7, &[Name]),
+    ("MG", 8, &[Name]),
+    ("MR", 9, &[Name]),
+    ("MINFO", 14, &[Name, Name]),
+    ("RP", 17, &[Name, Name]),
+    ("AFSDB", 18, &[U16, Name]),
+    ("X25", 19, &[Str]),
+    ("ISDN", 20, &[Str, OptStr]),
+    ("RT", 21, &[U16, Name]),
+    ("NSAP", 22, &[Nsap]),
+    ("NSAP-PTR", 23, &[Name]),
+    (
+        "SIG",
+        24,
+        &[Covered, Alg, U8, U32, Time, Time, U16, Name, Base64],
+    ),
+    ("KEY", 25, &[U16, U8, Alg, Base64]),
+    ("PX", 26, &[U16, Name, Name]),
+    ("GPOS", 27, &[Str, Str, Str]),
+    ("KX", 36, &[U16, Name]),
+    ("DNAME", 39, &[Name]),
+    ("CERT", 37, &[CertType, U16, Alg, Base64]),
+    ("DS", 43, &[U16, Alg, U8, Hex]),
+    ("SSHFP", 44, &[U8, U8, Hex]),
+    (
+        "RRSIG",
+        46,
+        &[Covered, Alg, U8, U32, Time, Time, U16, Name, Base64],
+    ),
+    ("NSEC", 47, &[Name, Bitmap]),
+    ("DNSKEY", 48, &[U16, U8, Alg, Base64]),
+    ("DHCID", 49, &[Base64]),
+    ("NSEC3", 50, &[U8, U8, U16, Salt, Hash32, Bitmap]),
+    ("NSEC3PARAM", 51, &[U8, U8, U16, Salt]),
+    ("TLSA", 52, &[U8, U8, U8, Hex]),
+    ("SMIMEA", 53, &[U8, U8, U8, Hex]),
+    ("NINFO", 56, &[Strs]),
+    ("CDS", 59, &[U16, Alg, U8, Hex]),
+    ("CDNSKEY", 60, &[U16, U8, Alg, Base64]),
+    ("OPENPGPKEY", 61, &[Base64]),
+    ("CSYNC", 62, &[U32, U16, Bitmap]),
+    ("ZONEMD", 63, &[U32, U8, U8, Hex]),
+    ("SPF", 99, &[Strs]),
+    ("NID", 104, &[U16, Ilnp64]),
+    ("L32", 105, &[U16, Ipv4]),
+    ("L64", 106, &[U16, Ilnp64]),
+    ("LP", 107, &[U16, Name]),
+    ("EUI48", 108, &[Eui48]),
+    ("EUI64", 109, &[Eui64]),
+    ("URI", 256, &[U16, U16, Uri]),
+    ("AVC", 258, &[Strs]),
+    ("RESINFO", 261, &[Strs]),
+    ("WALLET", 262, &[Strs]),
+    ("TA", 32768, &[U16, Alg, U8, Hex]),
+    ("DLV", 32769, &[U16, Alg, U8, Hex]),
+];
+
+/// LOC (RFC 1876), read by [`loc`].
+const LOC: (&str, u16) = ("LOC", 29);
+/// SVCB and HTTPS (RFC 9460), read by [`svcb`].
+const SVCB: [u16; 2] = [64, 65];
+
+/// The type named `mnemonic` (upper case) when it is read here.
+pub fn type_of(mnemonic: &str) -> Option<RecordType> {
+    if mnemonic == LOC.0 {
+        return Some(RecordType::from(LOC.1));
+    }
+    LAYOUTS
+        .iter()
+        .find(|(name, _, _)| *name == mnemonic)
+        .map(|&(_, code, _)| RecordType::from(code))
+}
+
+/// Reads the RDATA of `t` when it is a type read here; `None` leaves it to hickory.
+pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<RData, String>> {
+    let code = u16::from(t);
+    let bytes = if code == LOC.1 {
+        loc::read(tokens)
+    } else if SVCB.contains(&code) {
+        svcb::read(tokens, origin)
+    } else {
+        let (name, _, layout) = LAYOUTS.iter().find(|(_, c, _)| *c == code)?;
+        encode(name, layout, tokens, origin)
+    };
+    Some(bytes.map(|rdata| RData::Unknown {
+        code: t,
+        rdata: NULL::with(rdata),
+    }))
+}
+
+fn encode(
+    type_name: &str,
+    layout: &[F],
+    tokens: &[Token],
+    origin: &Origin,
+) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut name = NameBuf::default();
+    for (i, &field) in layout.iter().enumerate() {
+        let rest = &tokens[at.min(tokens.len())..];
+        let texts: Vec<&str> = rest.iter().map(|t| t.text).collect();
+        let Some(tok) = rest.first() else {
+            if matches!(field, OptStr | Bitmap) {
+                break;
+            }
+            return Err(format!(
+                "{type_name} record needs {} data field(s), found {}",
+                layout.len(),
+                tokens.len()
+            ));
+        };
+        let text = tok.text;
+        at += 1;
+        match field {
+            Name => {
+                absolute_wire(text, origin, &mut name)?;
+                out.extend_from_slice(name.wire());
+            }
+            U8 => out.push(number(text, 0xff, "number")? as u8),
+            U16 => out.extend((number(text, 0xffff, "number")? as u16).to_be_bytes()),
+            U32 => out.extend((number(text, 0xffff_ffff, "number")? as u32).to_be_bytes()),
+            Alg => out.push(algorithm(text)?),
+            Str | OptStr => {
+                let s = character_string(tok)?;
+                out.push(s.len() as u8);
+                out.extend(s);
+            }
+            Strs => {
+                for t in rest {
+                    let s = character_string(t)?;
+                    out.push(s.len() as u8);
+                    out.extend(s);
+                }
+                at = tokens.len();
+            }
+            Base64 | Hex => {
+                let all = if field == Base64 {
+                    base64(&texts)?
+                } else {
+                    hex(&texts)?
+                };
+                out.extend(all);
+                at = tokens.len();
+            }
+            Nsap => {
+                let digits = text
+                    .strip_prefix("0x")
+                    .or_else(|| text.strip_prefix("0X"))
+                    .ok_or_else(|| format!("NSAP '{text}' does not start with 0x"))?;
+                out.extend(hex(&[&digits.replace('.', "")])?);
+            }
+            Ipv4 => {
+                let ip: std::net::Ipv4Addr = text
+                    .parse()
+                    .map_err(|_| format!("bad IPv4 address '{text}'"))?;
+                out.extend(ip.octets());
+            }
+            Eui48 | Eui64 => out.extend(eui(text, if field == Eui48 { 6 } else { 8 })?),
+            Ilnp64 => out.extend(ilnp64(text)?),
+            Uri => {
+                if !tok.quoted {
+                    return Err(format!(
+                        "URI target '{text}' must be quoted (RFC 7553 §4.4)"
+                    ));
+                }
+                out.extend(octets(tok)?);
+            }
+            Covered => out.extend(covered(text)?.to_be_bytes()),
+            Time => out.extend(rrsig_time(text)?.to_be_bytes()),
+            Bitmap => {
+                out.extend(type_bitmap(&texts)?);
+                at = tokens.len();
+            }
+            Salt => out.extend(salt(text)?),
+            Hash32 => {
+                let h = base32hex(text)?;
+                out.push(u8::try_from(h.len()).map_err(|_| "hash too long".to_string())?);
+                out.extend(h);
+            }
+            CertType => out.extend(cert_type(text)?.to_be_bytes()),
+        }
+        if at > tokens.len() || (i + 1 == layout.len() && at < tokens.len()) {
+            return Err(format!(
+                "{type_name} record needs {} data field(s), found {}",
+                layout.len(),
+                tokens.len()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `xx-xx-…` with `n` pairs of hex digits.
+fn eui(text: &str, n: usize) -> Result<Vec<u8>, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    if parts.len() != n || parts.iter().any(|p| p.len() != 2) {
+        return Err(format!("bad EUI-{} address '{text}'", n * 8));
+    }
+    hex(&parts)
+}
+
+/// `xxxx:xxxx:xxxx:xxxx`.
+fn ilnp64(text: &str) -> Result<Vec<u8>, String> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 4 || parts.iter().any(|p| p.len() != 4) {
+        return Err(format!("bad 64-bit locator '{text}'"));
+    }
+    hex(&parts)
+}
+
+fn cert_type(text: &str) -> Result<u16, String> {
+    let known = [
+        ("PKIX", 1),
+        ("SPKI", 2),
+        ("PGP", 3),
+        ("IPKIX", 4),
+        ("ISPKI", 5),
+        ("IPGP", 6),
+        ("ACPKIX", 7),
+        ("IACPKIX", 8),
+        ("URI", 253),
+        ("OID", 254),
+    ];
+    mnemonic(text, &known, 0xffff, "certificate type").map(|n| n as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::Name;
+
+    fn wire(t: &str, text: &str) -> Result<Vec<u8>, String> {
+        let origin = Origin::new(Name::from_ascii("example.").unwrap()).unwrap();
+        let tokens: Vec<Token> = text
+            .split_whitespace()
+            .map(
+                |w| match w.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+                    Some(q) => Token {
+                        text: q,
+                        quoted: true,
+                    },
+                    None => Token {
+                        text: w,
+                        quoted: false,
+                    },
+                },
+            )
+            .collect();
+        let rt = type_of(t).unwrap();
+        match read(rt, &tokens, &origin).unwrap()? {
+            RData::Unknown { rdata, .. } => Ok(rdata.anything.to_vec()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn old_types_as_rfc_1183_lays_them_out() {
+        assert_eq!(
+            wire("RP", "a.b. t").unwrap(),
+            b"\x01a\x01b\x00\x01t\x07example\x00"
+        );
+        assert_eq!(wire("AFSDB", "1 db.").unwrap(), b"\x00\x01\x02db\x00");
+        assert_eq!(
+            wire("ISDN", "\"150862028003217\"").unwrap(),
+            b"\x0f150862028003217"
+        );
+        assert_eq!(wire("ISDN", "\"1\" \"2\"").unwrap(), b"\x011\x012");
+        assert_eq!(wire("NSAP", "0x47.0005").unwrap(), [0x47, 0x00, 0x05]);
+        assert!(wire("RP", "a.").is_err(), "too few fields");
+        assert!(wire("AFSDB", "1 db. extra").is_err(), "too many fields");
+    }
+
+    #[test]
+    fn newer_and_dnssec_types() {
+        assert_eq!(
+            wire("EUI48", "00-00-5e-00-53-2a").unwrap(),
+            [0, 0, 0x5e, 0, 0x53, 0x2a]
+        );
+        assert_eq!(
+            wire("NID", "10 0014:4fff:ff20:ee64").unwrap(),
+            [0, 10, 0, 0x14, 0x4f, 0xff, 0xff, 0x20, 0xee, 0x64]
+        );
+        assert_eq!(
+            wire("URI", "10 1 \"ftp://a/\"").unwrap(),
+            b"\x00\x0a\x00\x01ftp://a/"
+        );
+        assert!(wire("URI", "10 1 ftp://a/").is_err());
+        // Hex and base64 may be split into several tokens.
+        assert_eq!(
+            wire("DS", "60485 RSASHA1 1 2BB1 83AF").unwrap(),
+            [0xec, 0x45, 5, 1, 0x2b, 0xb1, 0x83, 0xaf]
+        );
+        assert_eq!(
+            wire("DNSKEY", "256 3 8 AQID BA==").unwrap(),
+            [1, 0, 3, 8, 1, 2, 3, 4]
+        );
+        assert_eq!(wire("NSEC", "b. A").unwrap(), b"\x01b\x00\x00\x01\x40");
+        assert_eq!(wire("NSEC3PARAM", "1 0 10 -").unwrap(), [1, 0, 0, 10, 0]);
+        assert_eq!(
+            wire("SPF", "\"v=spf1\" \"-all\"").unwrap(),
+            b"\x06v=spf1\x04-all"
+        );
+    }
+}
