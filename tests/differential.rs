@@ -6,16 +6,13 @@
 
 mod common;
 
+use common::compare::compare;
 use common::corpus::{ZONES, corpus};
 use common::nsd::Nsd;
 use common::*;
-use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::{Record, RecordType};
-use std::collections::{BTreeMap, BTreeSet};
+use hickory_proto::op::Message;
+use hickory_proto::rr::RecordType;
 use std::time::Duration;
-
-/// The TTL cap rrdns applies to balanced address sets (the default `ttl`).
-const TTL_CAP: u32 = 30;
 
 fn start_nsd() -> Nsd {
     Nsd::serve(&ZONES)
@@ -23,117 +20,6 @@ fn start_nsd() -> Nsd {
 
 fn start_rrdns() -> Server {
     serve_project_zones(&ZONES, "defaults:\n  answers: 64\n")
-}
-
-/// A record without its TTL, lowercased: sections are compared as sets of these.
-fn key(r: &Record) -> String {
-    format!("{} {} {}", r.name.to_lowercase(), r.record_type(), r.data).to_lowercase()
-}
-
-fn set(rs: &[Record]) -> BTreeSet<String> {
-    rs.iter().map(key).collect()
-}
-
-fn ttls(rs: &[Record]) -> BTreeMap<String, u32> {
-    rs.iter().map(|r| (key(r), r.ttl)).collect()
-}
-
-/// Compares one answer pair; returns a description of every unexplained difference.
-fn compare(q: &str, ours: &Message, theirs: &Message, qtype: RecordType) -> Vec<String> {
-    let mut diffs = Vec::new();
-    let mut d = |what: String| diffs.push(format!("{q}: {what}"));
-    if ours.response_code != theirs.response_code {
-        d(format!(
-            "rcode {} vs NSD {}",
-            ours.response_code, theirs.response_code
-        ));
-        return diffs;
-    }
-    // Sections are compared as sets below, so a record sent twice is caught here: only
-    // address records may repeat (weights given as copies, `weighting: duplicate`).
-    for (name, rs) in [
-        ("answer", &ours.answers),
-        ("authority", &ours.authorities),
-        ("additional", &ours.additionals),
-    ] {
-        let mut seen = BTreeSet::new();
-        for r in rs
-            .iter()
-            .filter(|r| !matches!(r.record_type(), RecordType::A | RecordType::AAAA))
-        {
-            if !seen.insert(key(r)) {
-                d(format!("{name} has {} more than once", key(r)));
-            }
-        }
-    }
-    if ours.authoritative != theirs.authoritative {
-        d(format!(
-            "AA {} vs NSD {}",
-            ours.authoritative, theirs.authoritative
-        ));
-    }
-    if ours.truncation != theirs.truncation {
-        d(format!(
-            "TC {} vs NSD {}",
-            ours.truncation, theirs.truncation
-        ));
-    }
-    if ours.recursion_available {
-        d("RA set".into());
-    }
-    if ours.truncation || theirs.truncation {
-        return diffs;
-    }
-    let (oa, ta) = (set(&ours.answers), set(&theirs.answers));
-    if qtype == RecordType::ANY {
-        // RFC 8482: any non-empty subset of the RRsets is a correct ANY answer.
-        if !oa.is_subset(&ta) || (oa.is_empty() != ta.is_empty()) {
-            d(format!("ANY answer {oa:?} not a subset of NSD {ta:?}"));
-        }
-    } else if oa != ta {
-        d(format!("answer {oa:?} vs NSD {ta:?}"));
-    }
-    let their_ttls = ttls(&theirs.answers);
-    for r in &ours.answers {
-        let Some(&t) = their_ttls.get(&key(r)) else {
-            continue;
-        };
-        let balanced = matches!(r.record_type(), RecordType::A | RecordType::AAAA)
-            && ours
-                .answers
-                .iter()
-                .filter(|x| x.name == r.name && x.record_type() == r.record_type())
-                .count()
-                > 1;
-        let ok = r.ttl == t || (balanced && r.ttl == t.min(TTL_CAP));
-        if !ok {
-            d(format!("TTL of {} is {} vs NSD {t}", key(r), r.ttl));
-        }
-    }
-    let positive = !ours.answers.is_empty() && ours.response_code == ResponseCode::NoError;
-    for (name, o, t) in [
-        ("authority", &ours.authorities, &theirs.authorities),
-        ("additional", &ours.additionals, &theirs.additionals),
-    ] {
-        let (os, ts) = (set(o), set(t));
-        if os == ts {
-            if ttls(o) != ttls(t) && name == "authority" {
-                d(format!("{name} TTLs {:?} vs NSD {:?}", ttls(o), ttls(t)));
-            }
-            continue;
-        }
-        // NSD adds the zone's NS RRset (and its addresses) to positive answers; Knot
-        // does not. Both are correct (FACTS.md).
-        let extra: Vec<&String> = ts.difference(&os).collect();
-        let only_ns_and_glue = extra.iter().all(|k| {
-            let t = k.split(' ').nth(1).unwrap_or("");
-            t == "ns" || t == "a" || t == "aaaa"
-        });
-        if !(positive && os.is_subset(&ts) && only_ns_and_glue) {
-            d(format!("{name} {os:?} vs NSD {ts:?}"));
-        }
-    }
-    diffs
 }
 
 /// The corpus: every owner of interest crossed with the common types, plus names that

@@ -330,6 +330,7 @@ pub fn exists(p: &Path) -> bool {
     p.exists()
 }
 pub mod backend;
+pub mod compare;
 pub mod knot;
 pub mod nsd;
 

@@ -60,3 +60,20 @@ impl Nsd {
         panic!("NSD did not start");
     }
 }
+
+/// Types NSD 4.6 cannot read from a zone file.
+pub const UNKNOWN_TO_NSD: [&str; 6] = ["NSAP-PTR", "GPOS", "NINFO", "RESINFO", "WALLET", "TA"];
+
+/// A copy of project zone file `file` without the records NSD cannot read, for NSD and
+/// rrdns to serve alike: the directory that holds it, and its path.
+pub fn readable_copy(file: &str) -> (tempfile::TempDir, String) {
+    let d = tempfile::tempdir().unwrap();
+    let text: String = (project_file(file).lines())
+        .filter(|l| !l.split_whitespace().any(|w| UNKNOWN_TO_NSD.contains(&w)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = d.path().join(file.rsplit('/').next().unwrap_or("zone"));
+    std::fs::write(&path, text).unwrap();
+    let path = path.display().to_string();
+    (d, path)
+}
