@@ -341,10 +341,15 @@ impl Builder {
                 let msg = format!("SOA record for {} is not at the zone apex", owner.to_name());
                 return self.problem(file, line, msg);
             }
-            if self.soa.is_some() {
-                return self.problem(file, line, "second SOA record at the zone apex".into());
+            // The same SOA written twice is one record (RFC 2181 §5), as BIND takes it.
+            match &self.soa {
+                Some(soa) if soa.data != rdata => {
+                    let msg = "second SOA record at the zone apex".into();
+                    return self.problem(file, line, msg);
+                }
+                Some(_) => {}
+                None => self.soa = Some(Record::from_rdata(owner.to_name(), ttl, rdata.clone())),
             }
-            self.soa = Some(Record::from_rdata(owner.to_name(), ttl, rdata.clone()));
         }
         self.has_wildcards |= owner.wire().starts_with(b"\x01*");
         if t == RecordType::NS
@@ -371,7 +376,13 @@ impl Builder {
                 found = Some(i);
             }
         }
-        let conflict = if t == RecordType::CNAME && has_cname {
+        // The same CNAME written twice is one record, not a second CNAME.
+        let repeated = t == RecordType::CNAME
+            && found.is_some_and(|i| {
+                let d = Rdata::from(rdata.clone());
+                self.sets[i].first.as_ref() == Some(&d) || self.sets[i].more.contains(&d)
+            });
+        let conflict = if t == RecordType::CNAME && has_cname && !repeated {
             Some("more than one CNAME at")
         } else if (t == RecordType::CNAME && has_other)
             || (t != RecordType::CNAME && !signing(t) && has_cname)

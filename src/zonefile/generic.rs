@@ -257,22 +257,25 @@ fn encode(
     Ok(out)
 }
 
-/// `xx-xx-…` with `n` pairs of hex digits.
+/// `xx-xx-…`: `n` groups of one or two hex digits (BIND reads `0-0-5e-…` too).
 fn eui(text: &str, n: usize) -> Result<Vec<u8>, String> {
-    let parts: Vec<&str> = text.split('-').collect();
-    if parts.len() != n || parts.iter().any(|p| p.len() != 2) {
-        return Err(format!("bad EUI-{} address '{text}'", n * 8));
-    }
-    hex(&parts)
+    groups(text, '-', n, 2).ok_or_else(|| format!("bad EUI-{} address '{text}'", n * 8))
 }
 
-/// `xxxx:xxxx:xxxx:xxxx`.
+/// `x:x:x:x`: four groups of one to four hex digits (RFC 6742 §2.3, like IPv6 groups).
 fn ilnp64(text: &str) -> Result<Vec<u8>, String> {
-    let parts: Vec<&str> = text.split(':').collect();
-    if parts.len() != 4 || parts.iter().any(|p| p.len() != 4) {
-        return Err(format!("bad 64-bit locator '{text}'"));
+    groups(text, ':', 4, 4).ok_or_else(|| format!("bad 64-bit locator '{text}'"))
+}
+
+/// `count` groups of 1 to `digits` hex digits split by `sep`, each left-padded.
+fn groups(text: &str, sep: char, count: usize, digits: usize) -> Option<Vec<u8>> {
+    let parts: Vec<&str> = text.split(sep).collect();
+    let ok = |p: &&str| (1..=digits).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit());
+    if parts.len() != count || !parts.iter().all(ok) {
+        return None;
     }
-    hex(&parts)
+    let padded: Vec<String> = parts.iter().map(|p| format!("{p:0>digits$}")).collect();
+    hex(&padded.iter().map(String::as_str).collect::<Vec<_>>()).ok()
 }
 
 fn cert_type(text: &str) -> Result<u16, String> {
@@ -342,6 +345,15 @@ mod tests {
         assert_eq!(
             wire("EUI48", "00-00-5e-00-53-2a").unwrap(),
             [0, 0, 0x5e, 0, 0x53, 0x2a]
+        );
+        assert_eq!(
+            wire("EUI48", "0-0-5e-0-53-2a").unwrap(),
+            [0, 0, 0x5e, 0, 0x53, 0x2a]
+        );
+        assert!(wire("EUI48", "000-00-5e-00-53-2a").is_err());
+        assert_eq!(
+            wire("L64", "10 0:0:0:1").unwrap(),
+            [0, 10, 0, 0, 0, 0, 0, 0, 0, 1]
         );
         assert_eq!(
             wire("NID", "10 0014:4fff:ff20:ee64").unwrap(),

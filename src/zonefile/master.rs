@@ -325,6 +325,10 @@ fn ttl_class_type<'a, 't>(
     let mut ttl = None;
     let mut class_seen = false;
     for (i, t) in toks.iter().enumerate() {
+        // A quoted string is never a TTL, class or type (BIND: syntax error).
+        if t.quoted {
+            return Err(format!("\"{}\" where a TTL, class or type belongs", t.text));
+        }
         if ttl.is_none() && t.text.starts_with(|c: char| c.is_ascii_digit()) {
             ttl = Some(ttl_value(t.text)?);
             continue;

@@ -346,6 +346,8 @@ fn check_consumed(t: RecordType, tokens: &[Token]) -> Result<(), String> {
         RecordType::MX => 2,
         RecordType::SRV => 4,
         RecordType::SOA => 7,
+        RecordType::NAPTR => 6,
+        RecordType::CAA => 3,
         _ => return Ok(()),
     };
     if tokens.len() != expected {
