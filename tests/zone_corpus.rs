@@ -127,7 +127,7 @@ fn generated_corpora_are_answered_as_nsd_answers() {
     for (origin, file, min) in zones {
         all.extend(differences(origin, file, min));
     }
-    // Every type BIND reads, DNAME and signatures; without the six NSD cannot read.
+    // Every type BIND reads, DNAME and signatures; without the seven NSD cannot read.
     let (_dir, types) = nsd::readable_copy("tests/fixtures/types.test.zone");
     all.extend(differences("types.test.", &types, 1000));
     assert!(

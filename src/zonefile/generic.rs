@@ -15,7 +15,7 @@ use super::fields::{
 use super::lexer::Token;
 use super::rdata::{Origin, absolute_wire};
 use super::strings::{character_string, octets};
-use super::{loc, svcb};
+use super::{loc, special, svcb};
 use crate::wire::namebuf::NameBuf;
 
 /// One field of a layout, in presentation order.
@@ -121,15 +121,20 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("DLV", 32769, &[U16, Alg, U8, Hex]),
 ];
 
-/// LOC (RFC 1876), read by [`loc`].
-const LOC: (&str, u16) = ("LOC", 29);
-/// SVCB and HTTPS (RFC 9460), read by [`svcb`].
-const SVCB: [u16; 2] = [64, 65];
+/// Types with readers of their own: LOC ([`loc`]), WKS, APL, IPSECKEY and HIP
+/// ([`special`]); SVCB and HTTPS ([`svcb`]) are named by hickory already.
+const OWN: [(&str, u16); 5] = [
+    ("LOC", 29),
+    ("WKS", 11),
+    ("APL", 42),
+    ("IPSECKEY", 45),
+    ("HIP", 55),
+];
 
 /// The type named `mnemonic` (upper case) when it is read here.
 pub fn type_of(mnemonic: &str) -> Option<RecordType> {
-    if mnemonic == LOC.0 {
-        return Some(RecordType::from(LOC.1));
+    if let Some(&(_, code)) = OWN.iter().find(|(name, _)| *name == mnemonic) {
+        return Some(RecordType::from(code));
     }
     LAYOUTS
         .iter()
@@ -140,13 +145,17 @@ pub fn type_of(mnemonic: &str) -> Option<RecordType> {
 /// Reads the RDATA of `t` when it is a type read here; `None` leaves it to hickory.
 pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<RData, String>> {
     let code = u16::from(t);
-    let bytes = if code == LOC.1 {
-        loc::read(tokens)
-    } else if SVCB.contains(&code) {
-        svcb::read(tokens, origin)
-    } else {
-        let (name, _, layout) = LAYOUTS.iter().find(|(_, c, _)| *c == code)?;
-        encode(name, layout, tokens, origin)
+    let bytes = match code {
+        29 => loc::read(tokens),
+        11 => special::wks(tokens),
+        42 => special::apl(tokens),
+        45 => special::ipseckey(tokens, origin),
+        55 => special::hip(tokens, origin),
+        64 | 65 => svcb::read(tokens, origin),
+        _ => {
+            let (name, _, layout) = LAYOUTS.iter().find(|(_, c, _)| *c == code)?;
+            encode(name, layout, tokens, origin)
+        }
     };
     Some(bytes.map(|rdata| RData::Unknown {
         code: t,

@@ -13,5 +13,6 @@ pub mod lexer;
 pub mod loc;
 pub mod master;
 pub mod rdata;
+pub mod special;
 pub mod strings;
 pub mod svcb;

@@ -62,7 +62,9 @@ impl Nsd {
 }
 
 /// Types NSD 4.6 cannot read from a zone file.
-pub const UNKNOWN_TO_NSD: [&str; 6] = ["NSAP-PTR", "GPOS", "NINFO", "RESINFO", "WALLET", "TA"];
+pub const UNKNOWN_TO_NSD: [&str; 7] = [
+    "NSAP-PTR", "GPOS", "NINFO", "RESINFO", "WALLET", "TA", "HIP",
+];
 
 /// A copy of project zone file `file` without the records NSD cannot read, for NSD and
 /// rrdns to serve alike: the directory that holds it, and its path.
