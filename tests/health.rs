@@ -175,6 +175,12 @@ fn all_down_policies() {
                 _ => m.response_code == ResponseCode::ServFail,
             };
             if done {
+                // The status said all are out after this answer was taken, and the last
+                // address may have gone down in between: ask again.
+                let m = match policy {
+                    "all" => s.udp("web.h.test.", RecordType::A),
+                    _ => m,
+                };
                 assert_eq!(m.answers.len(), expect, "{policy}");
                 if policy == "none" {
                     assert_eq!(m.authorities[0].record_type(), RecordType::SOA);

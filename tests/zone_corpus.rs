@@ -104,12 +104,23 @@ fn differences(origin: &str, file: &str, min: usize) -> Vec<String> {
     for (name, t) in &corpus {
         for edns in [Some(1232), None] {
             let q = query_bytes(name, *t, edns);
-            let exchange = |addr| {
-                let bytes = udp_exchange(addr, &q, Duration::from_secs(2)).expect("an answer");
-                Message::from_vec(&bytes).expect("a message")
-            };
+            let exchange =
+                |addr| udp_exchange(addr, &q, Duration::from_secs(2)).expect("an answer");
             let (mine, theirs) = (exchange(ours.addr), exchange(nsd.addr));
             let label = format!("{name} {t} edns={edns:?}");
+            let (Ok(mine), Ok(theirs)) = (Message::from_vec(&mine), Message::from_vec(&theirs))
+            else {
+                // hickory-proto cannot decode a record with empty RDATA outside an UPDATE
+                // (`TYPE65000 \# 0`): compare flags, RCODE and ANCOUNT from the octets.
+                if mine.get(2..8) != theirs.get(2..8) {
+                    diffs.push(format!(
+                        "{label}: header {:?} vs NSD {:?}",
+                        &mine[..8],
+                        &theirs[..8]
+                    ));
+                }
+                continue;
+            };
             diffs.extend(compare(&label, &mine, &theirs, *t));
         }
     }
@@ -127,7 +138,7 @@ fn generated_corpora_are_answered_as_nsd_answers() {
     for (origin, file, min) in zones {
         all.extend(differences(origin, file, min));
     }
-    // Every type BIND reads, DNAME and signatures; without the seven NSD cannot read.
+    // Every type BIND reads, DNAME and signatures; without the 16 NSD cannot read.
     let (_dir, types) = nsd::readable_copy("tests/fixtures/types.test.zone");
     all.extend(differences("types.test.", &types, 1000));
     assert!(

@@ -61,6 +61,14 @@ pub const MAX_UDP_PAYLOAD: u16 = 1232;
 /// The classic limit for clients without EDNS (RFC 1035 §4.2.1).
 pub const PLAIN_UDP_PAYLOAD: usize = 512;
 
+/// RDATA kept as opaque octets (RFC 3597), empty allowed: hickory's `NULL::with` asserts
+/// in debug builds that there is data, and `TYPE65000 \# 0` has none.
+pub fn opaque(bytes: Vec<u8>) -> hickory_proto::rr::rdata::NULL {
+    let mut null = hickory_proto::rr::rdata::NULL::new();
+    null.anything = bytes;
+    null
+}
+
 /// RFC 1982 serial number arithmetic: `a < b`.
 pub fn serial_lt(a: u32, b: u32) -> bool {
     a != b && b.wrapping_sub(a) < 0x8000_0000

@@ -3,8 +3,9 @@
 //! on every message when a key is set. Nothing is applied here: the result is checked
 //! whole (first and closing SOA, serial chain) and handed back, or an error is.
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Header, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -54,7 +55,7 @@ fn check_response(
         Some(k) => Some(k.verify(bytes, prior, first).map_err(E::Tsig)?),
         None => None,
     };
-    let m = Message::from_vec(bytes).map_err(|e| E::Malformed(e.to_string()))?;
+    let m = decode(bytes).map_err(|e| E::Malformed(e.to_string()))?;
     if m.id != id {
         return Err(E::WrongId);
     }
@@ -62,6 +63,31 @@ fn check_response(
         return Err(E::Rcode(m.response_code));
     }
     Ok((m, mac))
+}
+
+/// Decodes an answer as hickory-proto does, but keeps records whose RDATA is empty:
+/// hickory reads those as UPDATE prerequisites and refuses them outside an UPDATE, yet
+/// RFC 3597 lets a record of any unknown type have none (`TYPE65000 \# 0`), and a
+/// secondary must load what its primary sends. Only the header and the answers are
+/// kept on that path: a transfer reads nothing else (its TSIG is checked on the octets).
+fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+    match Message::from_vec(bytes) {
+        Err(DecodeError::InvalidEmptyRecord) => {}
+        other => return other,
+    }
+    let mut d = BinDecoder::new(bytes);
+    let Header { metadata, counts } = Header::read(&mut d)?;
+    for _ in 0..counts.queries {
+        Query::read(&mut d)?;
+    }
+    let answers = counts.answers as usize;
+    let (records, _, _) = Message::read_records(&mut d, answers, false, OpCode::Update)?;
+    let mut m = Message::new(metadata.id, metadata.message_type, metadata.op_code);
+    m.metadata.response_code = metadata.response_code;
+    // The empty RDATA, read as `RData::Update0`, becomes RFC 3597 data in the zone
+    // (`zone::rrsig::generic`).
+    m.add_answers(records);
+    Ok(m)
 }
 
 /// A UDP socket on an ephemeral port of the same family as `peer`.

@@ -1,21 +1,29 @@
 //! RRSIGs in a zone: one set per type covered, each with its own TTL (the TTL of the
 //! RRset it signs, RFC 4034 §3), as BIND and NSD keep them; RFC 2181 §5.2's one TTL per
-//! RRset does not join signatures of different types.
+//! RRset does not join signatures of different types. And received RDATA (transfers,
+//! saved copies) put in the form zone files give it, so the two compare alike.
 
 use hickory_proto::rr::RData;
-use hickory_proto::rr::rdata::NULL;
 use hickory_proto::serialize::binary::BinEncodable;
 
-/// The DNSSEC records hickory-proto decoded from a transfer, in the RFC 3597 form that
-/// zone files give them here (`zonefile::generic`), so that both sources compare alike.
+/// Received RDATA (a transfer, a saved copy) in the form zone files give it here, so that
+/// both sources compare alike: DNSSEC records in RFC 3597 form (`zonefile::generic`), and
+/// empty RDATA, which hickory-proto reads as an UPDATE prerequisite, as empty RFC 3597
+/// data of its type.
 pub fn generic(rdata: RData) -> RData {
+    if let RData::Update0(t) = rdata {
+        return RData::Unknown {
+            code: t,
+            rdata: crate::wire::opaque(Vec::new()),
+        };
+    }
     if !rdata.record_type().is_dnssec() {
         return rdata;
     }
     match rdata.to_bytes() {
         Ok(bytes) => RData::Unknown {
             code: rdata.record_type(),
-            rdata: NULL::with(bytes),
+            rdata: crate::wire::opaque(bytes),
         },
         Err(_) => rdata,
     }

@@ -6,7 +6,6 @@
 //! these records are written uncompressed, which RFC 3597 §4 asks of every type after
 //! RFC 1035 and is always valid on the wire.
 
-use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{RData, RecordType};
 
 use super::fields::{
@@ -83,8 +82,11 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("KEY", 25, &[U16, U8, Alg, Base64]),
     ("PX", 26, &[U16, Name, Name]),
     ("GPOS", 27, &[Str, Str, Str]),
+    ("EID", 31, &[Hex]),
+    ("NIMLOC", 32, &[Hex]),
     ("KX", 36, &[U16, Name]),
     ("DNAME", 39, &[Name]),
+    ("SINK", 40, &[U8, U8, U8, Base64]),
     ("CERT", 37, &[CertType, U16, Alg, Base64]),
     ("DS", 43, &[U16, Alg, U8, Hex]),
     ("SSHFP", 44, &[U8, U8, Hex]),
@@ -101,6 +103,8 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("TLSA", 52, &[U8, U8, U8, Hex]),
     ("SMIMEA", 53, &[U8, U8, U8, Hex]),
     ("NINFO", 56, &[Strs]),
+    ("RKEY", 57, &[U16, U8, Alg, Base64]),
+    ("TALINK", 58, &[Name, Name]),
     ("CDS", 59, &[U16, Alg, U8, Hex]),
     ("CDNSKEY", 60, &[U16, U8, Alg, Base64]),
     ("OPENPGPKEY", 61, &[Base64]),
@@ -121,14 +125,18 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("DLV", 32769, &[U16, Alg, U8, Hex]),
 ];
 
-/// Types with readers of their own: LOC ([`loc`]), WKS, APL, IPSECKEY and HIP
-/// ([`special`]); SVCB and HTTPS ([`svcb`]) are named by hickory already.
-const OWN: [(&str, u16); 5] = [
+/// Types with readers of their own: LOC ([`loc`]); WKS, ATMA, A6, APL, IPSECKEY, HIP,
+/// DOA and AMTRELAY ([`special`]); SVCB and HTTPS ([`svcb`]) are named by hickory.
+const OWN: [(&str, u16); 9] = [
     ("LOC", 29),
     ("WKS", 11),
+    ("ATMA", 34),
+    ("A6", 38),
     ("APL", 42),
     ("IPSECKEY", 45),
     ("HIP", 55),
+    ("DOA", 259),
+    ("AMTRELAY", 260),
 ];
 
 /// The type named `mnemonic` (upper case) when it is read here.
@@ -151,6 +159,10 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
         42 => special::apl(tokens),
         45 => special::ipseckey(tokens, origin),
         55 => special::hip(tokens, origin),
+        34 => special::atma(tokens),
+        38 => special::a6(tokens, origin),
+        259 => special::doa(tokens),
+        260 => special::amtrelay(tokens, origin),
         64 | 65 => svcb::read(tokens, origin),
         _ => {
             let (name, _, layout) = LAYOUTS.iter().find(|(_, c, _)| *c == code)?;
@@ -159,7 +171,7 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
     };
     Some(bytes.map(|rdata| RData::Unknown {
         code: t,
-        rdata: NULL::with(rdata),
+        rdata: crate::wire::opaque(rdata),
     }))
 }
 

@@ -7,7 +7,6 @@
 //! by hickory with every name field made absolute here first. Whatever the path, a record
 //! that cannot be encoded is refused at load ([`parse_rdata`]).
 
-use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
 use std::str::FromStr;
@@ -379,7 +378,7 @@ fn parse_generic(t: RecordType, tokens: &[Token]) -> Result<RData, String> {
     if let RecordType::Unknown(_) = t {
         return Ok(RData::Unknown {
             code: t,
-            rdata: NULL::with(bytes),
+            rdata: crate::wire::opaque(bytes),
         });
     }
     let mut dec = BinDecoder::new(&bytes);

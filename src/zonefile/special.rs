@@ -1,5 +1,7 @@
 //! Types whose RDATA is not a list of fixed fields, into wire form: APL (RFC 3123 §4),
-//! WKS (RFC 1035 §3.4.2), IPSECKEY (RFC 4025 §3) and HIP (RFC 8005 §5).
+//! WKS (RFC 1035 §3.4.2), IPSECKEY (RFC 4025 §3), HIP (RFC 8005 §5), A6 (RFC 2874 §3.1),
+//! AMTRELAY (RFC 8777 §4), DOA (draft-durand-doa-over-dns) and ATMA (ATM Forum
+//! AF-DANS-0152), as BIND 9.18 reads them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -113,18 +115,7 @@ pub fn ipseckey(tokens: &[Token], origin: &Origin) -> Result<Vec<u8>, String> {
         kind_n,
         number(alg.text, 255, "algorithm")? as u8,
     ];
-    let bad = || format!("gateway '{}' is not of type {kind_n}", gateway.text);
-    match (kind_n, gateway.text.parse::<IpAddr>()) {
-        (0, _) if gateway.text == "." => {}
-        (1, Ok(IpAddr::V4(v4))) => out.extend(v4.octets()),
-        (2, Ok(IpAddr::V6(v6))) => out.extend(v6.octets()),
-        (3, _) => {
-            let mut name = NameBuf::default();
-            absolute_wire(gateway.text, origin, &mut name)?;
-            out.extend_from_slice(name.wire());
-        }
-        _ => return Err(bad()),
-    }
+    self::gateway(kind_n, gateway.text, origin, &mut out)?;
     let words: Vec<&str> = key.iter().map(|t| t.text).collect();
     out.extend(base64(&words)?);
     Ok(out)
@@ -149,6 +140,98 @@ pub fn hip(tokens: &[Token], origin: &Origin) -> Result<Vec<u8>, String> {
         out.extend_from_slice(name.wire());
     }
     Ok(out)
+}
+
+/// The gateway or relay of IPSECKEY and AMTRELAY by its type: none (`.`), IPv4, IPv6
+/// or a name.
+fn gateway(kind: u8, text: &str, origin: &Origin, out: &mut Vec<u8>) -> Result<(), String> {
+    match (kind, text.parse::<IpAddr>()) {
+        (0, _) if text == "." => {}
+        (1, Ok(IpAddr::V4(v4))) => out.extend(v4.octets()),
+        (2, Ok(IpAddr::V6(v6))) => out.extend(v6.octets()),
+        (3, _) => {
+            let mut name = NameBuf::default();
+            absolute_wire(text, origin, &mut name)?;
+            out.extend_from_slice(name.wire());
+        }
+        _ => return Err(format!("gateway '{text}' is not of type {kind}")),
+    }
+    Ok(())
+}
+
+/// Precedence, discovery-optional bit, relay type, relay.
+pub fn amtrelay(tokens: &[Token], origin: &Origin) -> Result<Vec<u8>, String> {
+    let [prec, d, kind, rest @ ..] = tokens else {
+        return Err("AMTRELAY needs precedence, D bit, type and relay".into());
+    };
+    let kind_n = number(kind.text, 0x7f, "relay type")? as u8;
+    let d = number(d.text, 1, "discovery-optional bit")? as u8;
+    let mut out = vec![number(prec.text, 255, "precedence")? as u8, d << 7 | kind_n];
+    match rest {
+        [] if kind_n == 0 => {}
+        [relay] => gateway(kind_n, relay.text, origin, &mut out)?,
+        _ => return Err("AMTRELAY needs one relay".into()),
+    }
+    Ok(out)
+}
+
+/// Prefix length, the address bits below it, and the prefix's name when there is one.
+pub fn a6(tokens: &[Token], origin: &Origin) -> Result<Vec<u8>, String> {
+    let (len, addr, name) = match tokens {
+        [len, addr] => (len, addr, None),
+        [len, addr, name] => (len, addr, Some(name)),
+        _ => return Err("A6 needs a prefix length, an address and a prefix name".into()),
+    };
+    let len = number(len.text, 128, "prefix length")? as usize;
+    let ip: Ipv6Addr =
+        (addr.text.parse()).map_err(|_| format!("bad IPv6 address '{}'", addr.text))?;
+    // The suffix holds the address's last (128 - len) bits, in whole octets.
+    let octets = (128 - len).div_ceil(8);
+    let mut out = vec![len as u8];
+    out.extend(&ip.octets()[16 - octets..]);
+    match (len, name) {
+        (0, None) => {}
+        (1.., Some(n)) => {
+            let mut name = NameBuf::default();
+            absolute_wire(n.text, origin, &mut name)?;
+            out.extend_from_slice(name.wire());
+        }
+        _ => return Err("A6 has a prefix name exactly when its prefix length is not 0".into()),
+    }
+    Ok(out)
+}
+
+/// Enterprise, type, location, media type, then the data in base64 (`-` for none).
+pub fn doa(tokens: &[Token]) -> Result<Vec<u8>, String> {
+    let [ent, kind, loc, media, data @ ..] = tokens else {
+        return Err("DOA needs enterprise, type, location, media type and data".into());
+    };
+    let mut out = Vec::new();
+    out.extend((number(ent.text, 0xffff_ffff, "enterprise")? as u32).to_be_bytes());
+    out.extend((number(kind.text, 0xffff_ffff, "type")? as u32).to_be_bytes());
+    out.push(number(loc.text, 255, "location")? as u8);
+    let media = super::strings::character_string(media)?;
+    out.push(media.len() as u8);
+    out.extend(media);
+    match data {
+        [dash] if dash.text == "-" => {}
+        _ => out.extend(base64(&data.iter().map(|t| t.text).collect::<Vec<_>>())?),
+    }
+    Ok(out)
+}
+
+/// `+digits` (E.164, format 1) or hex digits with optional dots (AESA, format 0).
+pub fn atma(tokens: &[Token]) -> Result<Vec<u8>, String> {
+    let [t] = tokens else {
+        return Err("ATMA needs one address".into());
+    };
+    match t.text.strip_prefix('+') {
+        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok([&[1u8][..], digits.as_bytes()].concat())
+        }
+        Some(_) => Err(format!("bad E.164 address '{}'", t.text)),
+        None => Ok([vec![0u8], hex(&[&t.text.replace('.', "")])?].concat()),
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +264,22 @@ mod tests {
         assert_eq!(w, [10, 0, 2, 1, 2, 3]);
         assert!(ipseckey(&toks("10 0 2 ."), &origin).is_err(), "as BIND");
         assert!(ipseckey(&toks("10 1 2 ::1 AQID"), &origin).is_err());
+        assert_eq!(a6(&toks("0 2001:db8::1"), &origin).unwrap()[..2], [0, 0x20]);
+        let w = a6(&toks("64 ::1 p"), &origin).unwrap();
+        assert_eq!(w, b"\x40\0\0\0\0\0\0\0\x01\x01p\x07example\0");
+        assert!(a6(&toks("64 ::1"), &origin).is_err());
+        let w = amtrelay(&toks("10 1 3 amt."), &origin).unwrap();
+        assert_eq!(w, b"\x0a\x83\x03amt\0");
+        assert_eq!(amtrelay(&toks("10 0 0 ."), &origin).unwrap(), [10, 0]);
+        assert_eq!(atma(&toks("+1617")).unwrap(), b"\x011617");
+        assert_eq!(atma(&toks("39.24")).unwrap(), [0, 0x39, 0x24]);
+        let mut t = toks("0 1 2 media -");
+        t[3] = Token {
+            text: "",
+            quoted: true,
+        };
+        let w = doa(&t).unwrap();
+        assert_eq!(w, [0, 0, 0, 0, 0, 0, 0, 1, 2, 0]);
         let w = hip(&toks("2 0011 AQID rvs"), &origin).unwrap();
         assert_eq!(
             w,
