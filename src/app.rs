@@ -295,11 +295,28 @@ async fn run(
     };
     let s2 = secondaries.clone();
     engine.set_notify_handler(Box::new(move |m, raw, peer| s2.notify(m, raw, peer)));
-    let bound = bind_all(&cfg.listen, &engine, &stop, &tracker)?;
-    for a in &bound {
-        info!("listening on {a} (udp, tcp)");
-    }
-    start_admin(&cfg, &store, &engine, &prober, &stop, &tracker).await?;
+    // A listener that cannot be bound stops the server, and what started first is
+    // stopped too: half a server (DNS without its admin interface) would look alive to a
+    // service manager and never be restarted.
+    let started = async {
+        for a in bind_all(&cfg.listen, &engine, &stop, &tracker)? {
+            info!("listening on {a} (udp, tcp)");
+        }
+        start_admin(&cfg, &store, &engine, &prober, &stop, &tracker).await?;
+        let hup = signal(SignalKind::hangup())?;
+        Ok::<_, anyhow::Error>((
+            hup,
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    };
+    let (mut hup, mut term, mut int) = match started.await {
+        Ok(signals) => signals,
+        Err(e) => {
+            shut_down(&prober, &secondaries, &stop, &tracker).await;
+            return Err(e);
+        }
+    };
     let running = Running {
         path,
         store,
@@ -309,9 +326,6 @@ async fn run(
         current,
         announcer,
     };
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
             _ = hup.recv() => running.reload(&cfg).await,
@@ -320,8 +334,20 @@ async fn run(
         }
     }
     info!("shutting down");
-    running.prober.stop();
-    running.secondaries.stop();
+    shut_down(&running.prober, &running.secondaries, &stop, &tracker).await;
+    Ok(())
+}
+
+/// Stops probes, secondary zones and every listener, and waits for in-flight answers
+/// until the deadline.
+async fn shut_down(
+    prober: &Prober,
+    secondaries: &Secondaries,
+    stop: &CancellationToken,
+    tracker: &TaskTracker,
+) {
+    prober.stop();
+    secondaries.stop();
     stop.cancel();
     tracker.close();
     if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
@@ -330,7 +356,6 @@ async fn run(
     {
         warn!("shutdown deadline passed with connections still open");
     }
-    Ok(())
 }
 
 /// Binds UDP (one socket per core) and TCP on every listen address; returns the bound

@@ -1,0 +1,47 @@
+//! Failures at start are loud: a server that cannot do all it was configured to do exits
+//! non-zero, so that a service manager sees it and restarts or reports it.
+
+mod common;
+
+use common::*;
+
+/// Regression: with its admin port taken, rrdns logged the error and went on answering
+/// DNS with no admin interface, which a service manager takes for a healthy server. It
+/// must stop what it started and exit non-zero.
+#[test]
+fn a_taken_admin_port_stops_the_server() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("rrdns.yaml");
+    let zone = root().join("zones/example.test.zone");
+    let text = format!(
+        "listen: [\"127.0.0.1:0\"]\nadmin: \"127.0.0.1:{port}\"\nzones:\n  - name: example.test.\n    file: {}\n",
+        zone.display()
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(["serve", "-c"])
+        .arg(&cfg)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rrdns still runs with its admin port taken");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("failed to bind admin HTTP 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
