@@ -165,3 +165,21 @@ fn a_tsig_key_that_cannot_be_built_is_an_error_at_its_line_and_nowhere_else() {
     assert_eq!(err.matches("bad key").count(), 2, "{err}");
     assert!(!err.contains("not defined"), "{err}");
 }
+
+/// Regression: `admin` on an address other hosts can reach, without `admin_token`, let
+/// anyone who could reach it drain backends. It is refused at its line.
+#[test]
+fn an_admin_reachable_from_other_hosts_needs_a_token() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\nadmin: \"0.0.0.0:8053\"\n";
+    with_example_zone(d.path(), cfg);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("rrdns.yaml:4: admin 0.0.0.0:8053 is reachable from other hosts"),
+        "{err}"
+    );
+    let with_token = format!("{cfg}admin_token: \"s3cret\"\n");
+    with_example_zone(d.path(), &with_token);
+    assert_eq!(check(d.path()).0, 0);
+}

@@ -371,6 +371,20 @@ fn drain_needs_the_token_survives_restart_and_undrain_restores() {
             .0,
         400
     );
+    // Regression: an address in no pool was accepted (200, changed) and changed nothing;
+    // so was the IPv4-mapped spelling of a pool's address.
+    let (code, body) = s.http("POST", "/api/backends/203.0.113.9/drain", Some("s3cret"));
+    assert_eq!(
+        (code, body.contains("is in no pool")),
+        (404, true),
+        "{body}"
+    );
+    let mapped = "/api/backends/::ffff:127.0.0.23/drain";
+    let (code, body) = s.http("POST", mapped, Some("s3cret"));
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"address\":\"127.0.0.23\""), "{body}");
+    assert_eq!(addrs(&s, "web.h.test."), ["127.0.0.21"]);
+    assert_eq!(s.http("DELETE", mapped, Some("s3cret")).0, 200);
 
     let (dir, cfg) = s.stop();
     let s = Server::spawn(dir, cfg);

@@ -93,6 +93,23 @@ fn set_drain(a: &Admin, addr: &str, h: &HeaderMap, drained: bool) -> Response {
         )
             .into_response();
     };
+    // ::ffff:192.0.2.10 is 192.0.2.10: zones hold the IPv4 form, and a drain of the other
+    // spelling would be accepted and change nothing.
+    let ip = ip.to_canonical();
+    let in_pool = a
+        .zones
+        .get()
+        .plans()
+        .any(|(_, plan)| plan.addrs.contains(&ip));
+    // An undrain of an address drained before its pool went away is still allowed.
+    let stale_drain = !drained && a.prober.drained().contains(&ip);
+    if !in_pool && !stale_drain {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("{ip} is in no pool: no balanced A or AAAA RRset of any zone holds it\n"),
+        )
+            .into_response();
+    }
     match a.prober.set_drain(ip, drained) {
         Ok(changed) => {
             let body = serde_json::json!({ "address": ip, "drained": drained, "changed": changed });

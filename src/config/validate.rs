@@ -117,7 +117,19 @@ impl Validator {
             Some(l) => l.iter().filter_map(|a| self.socket(a, 53)).collect(),
             None => vec!["127.0.0.1:5353".parse().expect("literal")],
         };
+        let admin_line = admin.as_ref().map_or(1, line_of);
         let admin = admin.and_then(|a| self.socket(&a, 8053));
+        // Drains change answers for every client: an admin interface other hosts can reach
+        // must ask for a token.
+        if let Some(a) = admin
+            && !a.ip().is_loopback()
+            && admin_token.is_none()
+        {
+            self.err(
+                admin_line,
+                format!("admin {a} is reachable from other hosts: set admin_token, or listen on a loopback address"),
+            );
+        }
         let keys = self.keys(keys);
         let checks = self.checks(checks);
         let defaults = match defaults {
