@@ -133,6 +133,23 @@ fn a_secondary_without_data_answers_servfail() {
     let s = Server::start(&secondary_config(dead, false), &[]);
     let m = s.udp("www.k.test.", RecordType::A);
     assert_eq!(m.response_code, ResponseCode::ServFail);
+    // Regression: /readyz said 200 and /status listed no zone at all; the log lost why.
+    let (code, body) = s.http("GET", "/readyz", None);
+    assert_eq!(
+        (code, body.as_str()),
+        (503, "zones without data: k.test.\n")
+    );
+    let (_, status) = s.http("GET", "/status", None);
+    assert!(
+        status.contains("\"name\": \"k.test.\",\n      \"state\": \"unavailable\""),
+        "{status}"
+    );
+    let (_, metrics) = s.http("GET", "/metrics", None);
+    assert!(
+        metrics.contains("rrdns_zone_loaded{zone=\"k.test.\"} 0"),
+        "{metrics}"
+    );
+    assert!(s.log().contains("Connection refused"), "{}", s.log());
 }
 
 fn big_zone(n: usize) -> String {

@@ -57,7 +57,15 @@ async fn metrics(State(a): State<Arc<Admin>>) -> Response {
 
 /// Ready once zones are loaded (they are, or the server would not run) and every target
 /// has been probed once.
+/// Ready once every configured zone has data (a secondary its first transfer or saved
+/// copy) and the first probe round is done.
 async fn readyz(State(a): State<Arc<Admin>>) -> Response {
+    let zones = a.zones.get();
+    let waiting: Vec<String> = zones.unavailable().map(|n| n.to_string()).collect();
+    if !waiting.is_empty() {
+        let body = format!("zones without data: {}\n", waiting.join(" "));
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    }
     if a.prober.first_round_done() {
         (StatusCode::OK, "ready\n").into_response()
     } else {

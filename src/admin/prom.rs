@@ -37,8 +37,17 @@ rrdns_reloads_total{{result=\"ok\"}} {}\nrrdns_reloads_total{{result=\"failed\"}
         c.reloads_ok.load(Ordering::Relaxed),
         c.reloads_failed.load(Ordering::Relaxed)
     );
-    m.push_str("# HELP rrdns_zone_serial SOA serial of each zone served.\n# TYPE rrdns_zone_serial gauge\n");
+    m.push_str("# HELP rrdns_zone_loaded 1 when the zone has data, 0 for a secondary zone waiting for its first transfer or expired.\n# TYPE rrdns_zone_loaded gauge\n");
     for z in &status.zones {
+        let loaded = u8::from(z.state == "loaded");
+        let _ = writeln!(
+            m,
+            "rrdns_zone_loaded{{zone=\"{}\"}} {loaded}",
+            label(&z.name)
+        );
+    }
+    m.push_str("# HELP rrdns_zone_serial SOA serial of each zone served.\n# TYPE rrdns_zone_serial gauge\n");
+    for z in status.zones.iter().filter(|z| z.state == "loaded") {
         let _ = writeln!(
             m,
             "rrdns_zone_serial{{zone=\"{}\"}} {}",

@@ -23,6 +23,9 @@ pub struct Status {
 #[derive(Debug, Serialize)]
 pub struct ZoneStatus {
     pub name: String,
+    /// `loaded`, or `unavailable`: a secondary zone with no data yet (waiting for its
+    /// first transfer) or any more (expired), answered with SERVFAIL.
+    pub state: &'static str,
     pub serial: u32,
     pub records: usize,
 }
@@ -73,6 +76,25 @@ fn all_down(a: AllDown) -> &'static str {
         AllDown::None => "none",
         AllDown::Servfail => "servfail",
     }
+}
+
+/// Every configured zone: those served, then those without data, by name.
+fn zone_states(zones: &crate::zone::ZoneSet) -> Vec<ZoneStatus> {
+    let loaded = zones.zones().into_iter().map(|z| ZoneStatus {
+        name: z.origin.to_string(),
+        state: "loaded",
+        serial: z.serial,
+        records: z.record_count,
+    });
+    let waiting = zones.unavailable().map(|n| ZoneStatus {
+        name: n.to_string(),
+        state: "unavailable",
+        serial: 0,
+        records: 0,
+    });
+    let mut all: Vec<ZoneStatus> = loaded.chain(waiting).collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
 }
 
 /// Builds the status from the current snapshots.
@@ -157,15 +179,7 @@ pub fn build(admin: &Admin) -> Status {
         version: env!("CARGO_PKG_VERSION"),
         ready: admin.prober.first_round_done(),
         uptime_seconds: admin.started.elapsed().as_secs(),
-        zones: zones
-            .zones()
-            .iter()
-            .map(|z| ZoneStatus {
-                name: z.origin.to_string(),
-                serial: z.serial,
-                records: z.record_count,
-            })
-            .collect(),
+        zones: zone_states(&zones),
         pools,
         drained: admin.prober.drained().into_iter().collect(),
     }

@@ -106,16 +106,20 @@ pub async fn query_soa(primary: SocketAddr, zone: &Name, key: Option<&Key>) -> R
     q.add_query(Query::query(zone.clone(), RecordType::SOA));
     let (bytes, mac) = encode(&q, key)?;
     let sock = udp_socket_for(primary).await.map_err(E::Socket)?;
-    sock.send_to(&bytes, primary)
+    // Connected: only the primary's answers arrive, and a port with nobody behind it is
+    // reported at once ("Connection refused", from the ICMP error) instead of as a
+    // timeout with its cause lost.
+    sock.connect(primary)
         .await
-        .map_err(|e| E::Send(primary, e))?;
+        .map_err(|e| E::Connect(primary, e))?;
+    sock.send(&bytes).await.map_err(|e| E::Send(primary, e))?;
     let mut buf = vec![0u8; 65535];
     let answer = loop {
-        let (n, from) = tokio::time::timeout(MESSAGE_TIMEOUT, sock.recv_from(&mut buf))
+        let n = tokio::time::timeout(MESSAGE_TIMEOUT, sock.recv(&mut buf))
             .await
             .map_err(|_| E::NoAnswer(primary))?
             .map_err(|e| E::Receive(primary, e))?;
-        if from == primary && n >= 2 && buf[..2] == bytes[..2] {
+        if n >= 2 && buf[..2] == bytes[..2] {
             break buf[..n].to_vec();
         }
     };

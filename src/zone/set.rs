@@ -203,6 +203,11 @@ impl ZoneSet {
         self.zones.get(name)
     }
 
+    /// Configured secondary zones without data now (never transferred, or expired).
+    pub fn unavailable(&self) -> impl Iterator<Item = &Name> {
+        self.unavailable.iter()
+    }
+
     /// True when the closest configured zone of `name` has no data now.
     pub fn is_unavailable(&self, name: &Name) -> bool {
         matches!(self.walk(name), Closest::Unavailable)
