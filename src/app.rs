@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::admin::{self, Admin};
-use crate::config::{self, CheckConfig, Config, ZoneSource};
+use crate::config::{self, CheckConfig, Config, LogFormat, ZoneSource};
 use crate::dns::transfer;
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
@@ -412,13 +412,22 @@ fn bind_pair(
 /// The settings that take effect only at a restart. `Config` is destructured whole, so
 /// that a new field must be sorted here: restart-only, or reloadable (`_`).
 #[allow(clippy::type_complexity)]
-fn restart_only(c: &Config) -> (&[SocketAddr], Option<SocketAddr>, Option<&str>, &Path) {
+fn restart_only(
+    c: &Config,
+) -> (
+    &[SocketAddr],
+    Option<SocketAddr>,
+    Option<&str>,
+    &Path,
+    LogFormat,
+) {
     let Config {
         source: _,
         listen,
         admin,
         admin_token,
         state_dir,
+        log_format,
         zones: _,
         defaults: _,
         pools: _,
@@ -426,7 +435,25 @@ fn restart_only(c: &Config) -> (&[SocketAddr], Option<SocketAddr>, Option<&str>,
         transfer: _,
         keys: _,
     } = c;
-    (listen, *admin, admin_token.as_deref(), state_dir)
+    (
+        listen,
+        *admin,
+        admin_token.as_deref(),
+        state_dir,
+        *log_format,
+    )
+}
+
+/// The log format asked for: `RRDNS_LOG_FORMAT`, else the configuration's `log_format`
+/// (read before logging starts; its problems are reported when it is loaded for real).
+pub fn log_format(path: Option<&Path>) -> LogFormat {
+    match std::env::var("RRDNS_LOG_FORMAT").ok().as_deref() {
+        Some("json") => LogFormat::Json,
+        Some("text") => LogFormat::Text,
+        _ => load_config(path)
+            .0
+            .map_or(LogFormat::Text, |c| c.log_format),
+    }
 }
 
 impl Running {
@@ -452,7 +479,7 @@ impl Running {
             Ok(Ok(cfg)) => {
                 if restart_only(&cfg) != restart_only(started) {
                     warn!(
-                        "listen, admin, admin_token or state_dir changed; they take effect after a restart"
+                        "listen, admin, admin_token, state_dir or log_format changed; they take effect after a restart"
                     );
                 }
                 let cfg = Arc::new(cfg);

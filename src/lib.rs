@@ -46,7 +46,7 @@ mod zone;
 mod zonefile;
 
 // What the integration tests drive directly, besides the binary.
-pub use config::{Config, parse as parse_config};
+pub use config::{Config, LogFormat, parse as parse_config};
 pub use dns::{Engine, ImageLimits, Transport};
 pub use health::Snapshot;
 pub use problem::Problem;

@@ -45,3 +45,27 @@ fn a_taken_admin_port_stops_the_server() {
         "{err}"
     );
 }
+
+/// `log_format: json` writes one JSON object per line, for log shippers.
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let cfg = config_for(&[("example.test.", "z.zone")], "log_format: json\n");
+    let s = Server::start(
+        &cfg,
+        &[("z.zone", &project_file("zones/example.test.zone"))],
+    );
+    let log = s.log();
+    let lines: Vec<serde_json::Value> = (log.lines())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let messages: Vec<&str> = (lines.iter())
+        .filter_map(|v| v["fields"]["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("listening on 127.0.0.1:")),
+        "{log}"
+    );
+    assert!(lines.iter().all(|v| v["level"].is_string()), "{log}");
+}

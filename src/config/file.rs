@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub admin: Option<S<String>>,
     pub admin_token: Option<String>,
     pub state_dir: Option<String>,
+    pub log_format: Option<S<String>>,
     #[serde(default)]
     pub zones: Vec<S<ZoneEntry>>,
     pub transfer: Option<S<TransferEntry>>,

@@ -39,6 +39,17 @@ pub struct Config {
     pub transfer: TransferConfig,
     /// TSIG keys by their name as configured, built and checked at validation.
     pub keys: BTreeMap<String, Key>,
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`log_format`, or `RRDNS_LOG_FORMAT` which wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
 }
 
 /// Where a zone's data comes from.

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
 use super::{
-    CheckConfig, Config, HttpProbe, PoolConfig, Prefix, Probe, TcpProbe, Tls, TransferConfig,
-    ZoneConfig, ZoneSource,
+    CheckConfig, Config, HttpProbe, LogFormat, PoolConfig, Prefix, Probe, TcpProbe, Tls,
+    TransferConfig, ZoneConfig, ZoneSource,
 };
 use crate::balance::{AllDown, Policy, Weighting};
 use crate::problem::Problem;
@@ -106,6 +106,7 @@ impl Validator {
             admin,
             admin_token,
             state_dir,
+            log_format,
             zones,
             transfer,
             keys,
@@ -113,6 +114,17 @@ impl Validator {
             pools,
             checks,
         } = raw;
+        let log_format = match log_format.as_ref().map(|f| (line_of(f), f.value.as_str())) {
+            None | Some((_, "text")) => LogFormat::Text,
+            Some((_, "json")) => LogFormat::Json,
+            Some((line, other)) => {
+                self.err(
+                    line,
+                    format!("log_format '{other}' is not one of text, json"),
+                );
+                LogFormat::Text
+            }
+        };
         let listen = match listen {
             Some(l) => l.iter().filter_map(|a| self.socket(a, 53)).collect(),
             None => vec!["127.0.0.1:5353".parse().expect("literal")],
@@ -169,6 +181,7 @@ impl Validator {
                 .into_iter()
                 .filter_map(|(n, k)| Some((n, k?)))
                 .collect(),
+            log_format,
         }
     }
 
