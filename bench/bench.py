@@ -5,7 +5,7 @@ Every server serves the same zone on 127.0.0.1, pinned to CPU 1; dnsperf is pinn
 CPU 0. Runs are interleaved (round-robin over the servers, ROUNDS times, the order rotated
 by one each round: the first server of a round measured worse in paired runs) and medians
 are reported; each ratio is the median of the rounds' own ratios, with a 90 % interval
-(bench/stats.py), because these machines are shared and noisy (shared/FACTS.md).
+(bench/stats.py), because these machines are shared and noisy.
 
 Measures: server CPU share and p50/p99 latency at a fixed rate, QPS at saturation with
 lost queries, pipelined TCP QPS, and the load time and memory (PSS) of a 1,000,000-record

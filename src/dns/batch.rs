@@ -1,7 +1,7 @@
 //! Batched UDP I/O on Linux: `recvmmsg` takes every datagram already queued on the socket
 //! in one system call (blocking only for the first, `MSG_WAITFORONE`), and `sendmmsg`
 //! sends all their answers in one more. Under load this halves the system calls and the
-//! wake-ups per query, which dominate the cost of a small DNS answer (shared/FACTS.md).
+//! wake-ups per query, which dominate the cost of a small DNS answer (bench/README.md).
 
 use std::io;
 use std::mem::MaybeUninit;

@@ -1,8 +1,8 @@
 //! Comparing an answer of rrdns with NSD's answer to the same query: rcode, AA/TC flags
-//! and every section as sorted sets, with the differences peers differ on too allowed
-//! (shared/FACTS.md): NSD's extra NS/glue in positive answers, the content of ANY answers
-//! (RFC 8482), and rrdns's TTL cap on balanced address sets. A non-address record sent
-//! twice is always a difference.
+//! and every section as sorted sets, with the differences NSD, Knot and BIND differ on too
+//! allowed: NSD's extra NS/glue in positive answers, the content of ANY answers (RFC 8482),
+//! and rrdns's TTL cap on balanced address sets. A non-address record sent twice is
+//! always a difference.
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
