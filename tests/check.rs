@@ -183,3 +183,29 @@ fn an_admin_reachable_from_other_hosts_needs_a_token() {
     with_example_zone(d.path(), &with_token);
     assert_eq!(check(d.path()).0, 0);
 }
+
+/// Regression: a missing zone file gave three messages for one cause (the file at line 0,
+/// "no SOA record" at its line 1, and its pool with "no A or AAAA records"), and a YAML
+/// error repeated its place ("FILE:7: error: line 7 column 1: …").
+#[test]
+fn one_cause_gives_one_message_at_a_real_line() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: missing.zone\npools:\n  www.example.test.:\n    weights: { \"192.0.2.1\": 2 }\n";
+    write(d.path(), &[("rrdns.yaml", cfg)]);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    let y = d.path().join("rrdns.yaml").display().to_string();
+    let problems: Vec<&str> = err.lines().filter(|l| l.contains(": ")).collect();
+    assert_eq!(problems.len(), 1, "{err}");
+    assert!(
+        problems[0].starts_with(&format!("{y}:2: zone example.test.: cannot read ")),
+        "{err}"
+    );
+    write(d.path(), &[("rrdns.yaml", "zones: []\n\nlisten_on: x\n")]);
+    let (_, _, err) = check(d.path());
+    assert!(
+        err.contains(&format!("{y}:3: unknown field `listen_on`")),
+        "{err}"
+    );
+    assert!(!err.contains("column"), "{err}");
+}

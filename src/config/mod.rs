@@ -70,6 +70,9 @@ pub enum ZoneSource {
 pub struct ZoneConfig {
     pub name: Name,
     pub source: ZoneSource,
+    /// The line of the configuration that names the zone, for problems of the zone as a
+    /// whole (its file cannot be read).
+    pub line: usize,
 }
 
 /// A pool: balancing policy, weights and health check for one owner name.

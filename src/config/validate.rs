@@ -50,11 +50,11 @@ pub fn parse_partial(text: &str, source: &str, base: &Path) -> (Option<Config>, 
     let raw: FileConfig = match serde_saphyr::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let line = e.location().map_or(0, |l| l.line() as usize);
+            let line = e.location().map_or(1, |l| l.line() as usize).max(1);
             let problem = Problem {
                 file: source.to_string(),
                 line,
-                message: first_line(&e.to_string()),
+                message: yaml_message(&e.to_string()),
             };
             return (None, vec![problem]);
         }
@@ -68,8 +68,15 @@ pub fn parse_partial(text: &str, source: &str, base: &Path) -> (Option<Config>, 
     (Some(cfg), v.problems)
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_string()
+/// The YAML reader's message without its own "error: line N column M: " prefix: the
+/// place is in FILE:LINE already.
+fn yaml_message(s: &str) -> String {
+    let first = s.lines().next().unwrap_or("").trim();
+    let rest = first.strip_prefix("error: ").unwrap_or(first);
+    match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((place, message)) if place.contains("column") => message.to_string(),
+        _ => rest.to_string(),
+    }
 }
 
 struct Validator {
@@ -235,6 +242,7 @@ impl Validator {
             (Some(f), None) => Some(ZoneConfig {
                 name,
                 source: ZoneSource::File(self.path(f)),
+                line,
             }),
             (None, Some(prims)) => {
                 let mut primaries = Vec::new();
@@ -257,6 +265,7 @@ impl Validator {
                 Some(ZoneConfig {
                     name,
                     source: ZoneSource::Secondary { primaries, key },
+                    line,
                 })
             }
             _ => {

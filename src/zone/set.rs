@@ -130,9 +130,25 @@ impl ZoneSet {
         let mut problems = Vec::new();
         let mut zones = HashMap::new();
         let mut unavailable = NameSet::default();
+        // Zones that did not load: their pools are not reported again (one cause, one
+        // message).
+        let mut failed = Vec::new();
         for zc in &cfg.zones {
+            let at_config = |message: String| Problem {
+                file: cfg.source.clone(),
+                line: zc.line,
+                message,
+            };
             let loaded = match &zc.source {
-                ZoneSource::File(path) => Zone::load(&zc.name, path),
+                // A file that cannot be read is one problem, where the zone is configured,
+                // not a line 0 of the file and its missing SOA besides.
+                ZoneSource::File(path) => match std::fs::File::open(path) {
+                    Err(e) => {
+                        let what = format!("zone {}: cannot read {}: {e}", zc.name, path.display());
+                        Err(vec![at_config(what)])
+                    }
+                    Ok(_) => Zone::load(&zc.name, path),
+                },
                 ZoneSource::Embedded(text) => {
                     Zone::from_text(&zc.name, text, &format!("<embedded>/{}zone", zc.name))
                 }
@@ -145,11 +161,7 @@ impl ZoneSet {
                 },
             };
             if zones.contains_key(&zc.name) || unavailable.contains(&zc.name) {
-                problems.push(Problem {
-                    file: cfg.source.clone(),
-                    line: 0,
-                    message: format!("zone {} is configured twice", zc.name),
-                });
+                problems.push(at_config(format!("zone {} is configured twice", zc.name)));
             }
             match loaded {
                 Ok(mut z) => {
@@ -158,14 +170,17 @@ impl ZoneSet {
                     }
                     zones.insert(zc.name.clone(), z);
                 }
-                Err(mut ps) => problems.append(&mut ps),
+                Err(mut ps) => {
+                    failed.push(zc.name.clone());
+                    problems.append(&mut ps);
+                }
             }
         }
         let mut used = HashMap::new();
         for z in zones.values_mut() {
             attach_plans(z, cfg, &mut used);
         }
-        check_pools(cfg, &used, &mut problems);
+        check_pools(cfg, &used, &failed, &mut problems);
         super::release_freed_memory();
         if !problems.is_empty() {
             return Err(problems);
@@ -348,14 +363,20 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
 
 /// A pool must name address records that exist, and weights must name its addresses.
 /// Pools under secondary zones are not checked: their data may not be transferred yet.
-fn check_pools(cfg: &Config, used: &HashMap<Name, Vec<IpAddr>>, problems: &mut Vec<Problem>) {
+fn check_pools(
+    cfg: &Config,
+    used: &HashMap<Name, Vec<IpAddr>>,
+    failed: &[Name],
+    problems: &mut Vec<Problem>,
+) {
     let secondary = |n: &Name| {
         cfg.zones
             .iter()
             .any(|z| matches!(z.source, ZoneSource::Secondary { .. }) && z.name.zone_of(n))
     };
     for p in &cfg.pools {
-        if secondary(&p.name) {
+        // A secondary zone's data comes later; a zone that failed was reported already.
+        if secondary(&p.name) || failed.iter().any(|f| f.zone_of(&p.name)) {
             continue;
         }
         let problem = |message: String| Problem {
