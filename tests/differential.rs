@@ -77,4 +77,19 @@ fn edns_and_opcode_edge_cases_match_nsd() {
     let b =
         Message::from_vec(&udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap()).unwrap();
     assert_eq!(a.truncation, b.truncation);
+    // Regression: a query of several questions got a FORMERR echoing every one (over
+    // 1,232 octets for a few hundred); NSD sends the header alone.
+    let mut m = query_message("www.example.test.", RecordType::A, None);
+    for i in 0..300 {
+        let name = format!("q{i}.example.test.");
+        m.add_query(hickory_proto::op::Query::query(
+            name.parse().unwrap(),
+            RecordType::A,
+        ));
+    }
+    let q = m.to_vec().unwrap();
+    let ra = udp_exchange(ours.addr, &q, Duration::from_secs(2)).unwrap();
+    let rb = udp_exchange(nsd.addr, &q, Duration::from_secs(2)).unwrap();
+    assert_eq!((ra.len(), rb.len()), (12, 12), "header only");
+    assert_eq!(ra[2..], rb[2..], "flags and counts as NSD's");
 }

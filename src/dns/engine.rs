@@ -281,7 +281,10 @@ impl Engine {
             return (resp, None);
         }
         let [q] = req.queries.as_slice() else {
+            // RFC 9619: a query has one question. The FORMERR is the header alone, as NSD
+            // sends it: echoing 3,000 questions made a reply larger than the request.
             resp.metadata.response_code = ResponseCode::FormErr;
+            resp.queries.clear();
             return (resp, None);
         };
         let mut counters = None;
