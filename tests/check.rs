@@ -209,3 +209,24 @@ fn one_cause_gives_one_message_at_a_real_line() {
     );
     assert!(!err.contains("column"), "{err}");
 }
+
+/// Regression: an unknown key hid every other problem; a user needed three runs to see
+/// them all. Now one run shows every unknown key, nested ones too, and the rest.
+#[test]
+fn unknown_keys_and_every_other_problem_in_one_run() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\n    flie: x\nlisten_on:\n  - a\ndefaults:\n  weighting: heavy\npools:\n  www.example.test.:\n    wieghts: 3\n";
+    with_example_zone(d.path(), cfg);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    let y = d.path().join("rrdns.yaml").display().to_string();
+    for want in [
+        format!("{y}:4: unknown field `flie`"),
+        format!("{y}:5: unknown field `listen_on`"),
+        format!("{y}:8: weighting 'heavy' is not one of"),
+        format!("{y}:11: unknown field `wieghts`"),
+    ] {
+        assert!(err.contains(&want), "missing '{want}' in:\n{err}");
+    }
+    assert!(err.contains("4 problem(s) found"), "{err}");
+}

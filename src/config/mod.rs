@@ -4,6 +4,7 @@
 //! never raw YAML.
 
 pub mod file;
+mod unknown;
 pub mod validate;
 
 use hickory_proto::rr::Name;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
+use super::unknown;
 use super::{
     CheckConfig, Config, HttpProbe, LogFormat, PoolConfig, Prefix, Probe, TcpProbe, Tls,
     TransferConfig, ZoneConfig, ZoneSource,
@@ -47,22 +48,31 @@ pub fn parse(text: &str, source: &str, base: &Path) -> Result<Config, Vec<Proble
 /// `rrdns check` can go on to check the zones and report everything at once. `None`
 /// when the YAML itself cannot be read.
 pub fn parse_partial(text: &str, source: &str, base: &Path) -> (Option<Config>, Vec<Problem>) {
-    let raw: FileConfig = match serde_saphyr::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            let line = e.location().map_or(1, |l| l.line() as usize).max(1);
-            let problem = Problem {
-                file: source.to_string(),
-                line,
-                message: yaml_message(&e.to_string()),
-            };
-            return (None, vec![problem]);
+    let mut text = text.to_string();
+    let mut problems = Vec::new();
+    // Every unknown key is reported, then left out, and the rest is still checked.
+    let raw: FileConfig = loop {
+        let e = match serde_saphyr::from_str(&text) {
+            Ok(r) => break r,
+            Err(e) => e,
+        };
+        let line = e.location().map_or(1, |l| l.line() as usize).max(1);
+        let message = yaml_message(&e.to_string());
+        let unknown = unknown::is_unknown_key(&message);
+        problems.push(Problem {
+            file: source.to_string(),
+            line,
+            message,
+        });
+        match unknown::blank_key(&text, line) {
+            Some(rest) if unknown && problems.len() < unknown::MAX_UNKNOWN => text = rest,
+            _ => return (None, problems),
         }
     };
     let mut v = Validator {
         source: source.to_string(),
         base: base.to_path_buf(),
-        problems: Vec::new(),
+        problems,
     };
     let cfg = v.config(raw);
     (Some(cfg), v.problems)
