@@ -135,3 +135,24 @@ fn broken_tcp_streams_do_not_hurt_other_clients() {
     let _idle = TcpStream::connect(s.addr).unwrap();
     assert_eq!(s.tcp("mail.example.test.", RecordType::A).answers.len(), 1);
 }
+
+/// An RRset too large for any message (one TXT record of 65,520 octets of RDATA): over
+/// TCP too the answer is a short one with TC set that parses, as NSD sends it, never a
+/// 65,535-octet reply that does not.
+#[test]
+fn a_record_too_large_for_a_tcp_message_gets_tc() {
+    let strings: Vec<String> = (0..260)
+        .map(|_| format!("\"{}\"", "y".repeat(251)))
+        .collect();
+    let zone = format!(
+        "$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\nhuge TXT {}\n",
+        strings.join(" ")
+    );
+    let s = Server::start(
+        &config_for(&[("b.test.", "b.zone")], ""),
+        &[("b.zone", &zone)],
+    );
+    let m = s.tcp("huge.b.test.", RecordType::TXT);
+    assert!(m.truncation && m.answers.is_empty(), "{m:?}");
+    assert_eq!(m.response_code, ResponseCode::NoError);
+}
