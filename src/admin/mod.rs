@@ -55,8 +55,6 @@ async fn metrics(State(a): State<Arc<Admin>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-/// Ready once zones are loaded (they are, or the server would not run) and every target
-/// has been probed once.
 /// Ready once every configured zone has data (a secondary its first transfer or saved
 /// copy) and the first probe round is done.
 async fn readyz(State(a): State<Arc<Admin>>) -> Response {

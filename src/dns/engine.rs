@@ -66,7 +66,8 @@ impl Engine {
             counters: ServerCounters::default(),
             image_limits: limits,
         });
-        // Weak: the store outlives no engine, and must not keep one alive.
+        // Weak: the engine holds the store, and the store holds this hook; a strong
+        // reference back would be a cycle that is never freed.
         let weak = Arc::downgrade(&engine);
         zones.set_prepare(Box::new(move |set| {
             if let Some(e) = weak.upgrade() {

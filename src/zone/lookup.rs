@@ -140,8 +140,7 @@ pub fn resolve<'z>(
                     negative(zone, &mut res);
                     return res;
                 };
-                // A loop: this CNAME was sent already. Each RR goes out once, as NSD and
-                // Knot send it; the resolver sees the loop from the chain itself.
+                // A loop: this CNAME was sent already ([`sent`]).
                 if sent(&res, &name, cname) {
                     return res;
                 }
@@ -203,15 +202,8 @@ fn redirect<'z>(
 fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
     let apex = labels(&zone.origin);
     let total = labels(name);
-    if total > apex
-        && let Some(d) = zone
-            .nodes
-            .get(&zone.origin)
-            .and_then(|a| a.get(RecordType::DNAME))
-    {
-        return Found::Dname(zone.origin.clone(), d);
-    }
-    for n in apex + 1..=total {
+    // From the apex itself: a DNAME there redirects the whole zone below it.
+    for n in apex..=total {
         let anc = if n == total {
             name.clone()
         } else {
@@ -224,7 +216,7 @@ fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
             Some(node) if node.cut && !(n == total && qtype == RecordType::DS) => {
                 return Found::Referral(anc, node);
             }
-            Some(node) if n < total && node.get(RecordType::DNAME).is_some() => {
+            Some(node) if n < total => {
                 if let Some(d) = node.get(RecordType::DNAME) {
                     return Found::Dname(anc, d);
                 }

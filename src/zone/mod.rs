@@ -371,8 +371,11 @@ impl Builder {
             sets += 1;
             has_cname |= rt == RecordType::CNAME;
             has_other |= rt != RecordType::CNAME && !signing(rt);
-            let first = self.sets[i].first.as_ref().and_then(|d| d.other());
-            if rt == t && (t != RecordType::RRSIG || first.and_then(rrsig::covered) == covered) {
+            let same_covered = || {
+                let first = self.sets[i].first.as_ref().and_then(|d| d.other());
+                first.and_then(rrsig::covered) == covered
+            };
+            if rt == t && (t != RecordType::RRSIG || same_covered()) {
                 found = Some(i);
             }
         }

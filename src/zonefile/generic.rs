@@ -184,9 +184,11 @@ fn encode(
     let mut out = Vec::new();
     let mut at = 0;
     let mut name = NameBuf::default();
+    let all: Vec<&str> = tokens.iter().map(|t| t.text).collect();
     for (i, &field) in layout.iter().enumerate() {
         let rest = &tokens[at.min(tokens.len())..];
-        let texts: Vec<&str> = rest.iter().map(|t| t.text).collect();
+        // The words from here on, for the fields that take the rest of the record.
+        let texts = &all[at.min(all.len())..];
         let Some(tok) = rest.first() else {
             if matches!(field, OptStr | Bitmap) {
                 break;
@@ -223,9 +225,9 @@ fn encode(
             }
             Base64 | Hex => {
                 let all = if field == Base64 {
-                    base64(&texts)?
+                    base64(texts)?
                 } else {
-                    hex(&texts)?
+                    hex(texts)?
                 };
                 out.extend(all);
                 at = tokens.len();
@@ -256,7 +258,7 @@ fn encode(
             Covered => out.extend(covered(text)?.to_be_bytes()),
             Time => out.extend(rrsig_time(text)?.to_be_bytes()),
             Bitmap => {
-                out.extend(type_bitmap(&texts)?);
+                out.extend(type_bitmap(texts)?);
                 at = tokens.len();
             }
             Salt => out.extend(salt(text)?),
