@@ -321,6 +321,19 @@ pub fn serve_project_zones(zones: &[(&str, &str)], extra: &str) -> Server {
     Server::start(&config_for(&served, extra), &refs)
 }
 
+/// A copy of project zone file `file` without its lines that hold any of `words` as a
+/// whole word (a type a peer cannot read, an owner): its directory, path and text.
+pub fn zone_without(file: &str, words: &[&str]) -> (tempfile::TempDir, String, String) {
+    let d = tempfile::tempdir().unwrap();
+    let text: String = (project_file(file).lines())
+        .filter(|l| !l.split_whitespace().any(|w| words.contains(&w)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = d.path().join(file.rsplit('/').next().unwrap_or("zone"));
+    std::fs::write(&path, &text).unwrap();
+    (d, path.display().to_string(), text)
+}
+
 /// Reads a file of the project (zones, fixtures).
 pub fn project_file(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap()
@@ -330,6 +343,7 @@ pub fn exists(p: &Path) -> bool {
     p.exists()
 }
 pub mod backend;
+pub mod bind;
 pub mod compare;
 pub mod knot;
 pub mod nsd;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{free_port, project_file, query_bytes, udp_exchange};
+use super::{free_port, project_file, query_bytes, udp_exchange, zone_without};
 
 pub struct Nsd {
     child: Child,
@@ -70,13 +70,6 @@ pub const UNKNOWN_TO_NSD: [&str; 16] = [
 /// A copy of project zone file `file` without the records NSD cannot read, for NSD and
 /// rrdns to serve alike: the directory that holds it, and its path.
 pub fn readable_copy(file: &str) -> (tempfile::TempDir, String) {
-    let d = tempfile::tempdir().unwrap();
-    let text: String = (project_file(file).lines())
-        .filter(|l| !l.split_whitespace().any(|w| UNKNOWN_TO_NSD.contains(&w)))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let path = d.path().join(file.rsplit('/').next().unwrap_or("zone"));
-    std::fs::write(&path, text).unwrap();
-    let path = path.display().to_string();
+    let (d, path, _) = zone_without(file, &UNKNOWN_TO_NSD);
     (d, path)
 }
