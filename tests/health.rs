@@ -156,6 +156,15 @@ fn probes_send_the_configured_host_header() {
     assert_eq!(*b[0].last_host.lock().unwrap(), "www.h.test");
 }
 
+/// Whether `/status` says every address of pool `name` is out. The v6 pool (no backend
+/// on ::1) is all out from the start, so the pool must be picked by name.
+fn all_out(s: &Server, name: &str) -> bool {
+    let v: serde_json::Value = serde_json::from_str(&s.http("GET", "/status", None).1).unwrap();
+    let pools = v["pools"].as_array().unwrap();
+    let pool = pools.iter().find(|p| p["name"] == name).unwrap();
+    pool["all_out"].as_bool().unwrap()
+}
+
 #[test]
 fn all_down_policies() {
     for (policy, expect) in [("all", 3usize), ("none", 0), ("servfail", 0)] {
@@ -167,10 +176,7 @@ fn all_down_policies() {
         loop {
             let m = s.udp("web.h.test.", RecordType::A);
             let done = match policy {
-                "all" => s
-                    .http("GET", "/status", None)
-                    .1
-                    .contains("\"all_out\": true"),
+                "all" => all_out(&s, "web.h.test."),
                 "none" => m.answers.is_empty() && m.response_code == ResponseCode::NoError,
                 _ => m.response_code == ResponseCode::ServFail,
             };
