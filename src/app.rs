@@ -16,7 +16,8 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::admin::{self, Admin};
-use crate::config::{self, CheckConfig, Config, LogFormat, ZoneSource};
+use crate::config::{self, CheckConfig, Config, LogFormat, TcpLimits, ZoneSource};
+use crate::dns::conns::Conns;
 use crate::dns::transfer;
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
@@ -213,6 +214,7 @@ fn start_prober(
 
 async fn start_admin(
     cfg: &Config,
+    tcp: &Arc<Conns>,
     store: &Arc<Store>,
     engine: &Arc<Engine>,
     prober: &Arc<Prober>,
@@ -230,9 +232,11 @@ async fn start_admin(
         prober: prober.clone(),
         token: cfg.admin_token.clone(),
         started: std::time::Instant::now(),
+        tcp: tcp.clone(),
     });
     let stop = stop.clone();
     tracker.spawn(async move {
+        let listener = admin::listen::Bounded::new(listener, stop.clone());
         let serve = axum::serve(listener, admin::router(admin))
             .with_graceful_shutdown(stop.cancelled_owned());
         if let Err(e) = serve.await {
@@ -299,10 +303,11 @@ async fn run(
     // stopped too: half a server (DNS without its admin interface) would look alive to a
     // service manager and never be restarted.
     let started = async {
-        for a in bind_all(&cfg.listen, &engine, &stop, &tracker)? {
+        let conns = Conns::new(tcp_connections(&cfg.tcp), cfg.tcp.max_per_client);
+        for a in bind_all(&cfg, &conns, &engine, &stop, &tracker)? {
             info!("listening on {a} (udp, tcp)");
         }
-        start_admin(&cfg, &store, &engine, &prober, &stop, &tracker).await?;
+        start_admin(&cfg, &conns, &store, &engine, &prober, &stop, &tracker).await?;
         let hup = signal(SignalKind::hangup())?;
         Ok::<_, anyhow::Error>((
             hup,
@@ -358,14 +363,65 @@ async fn shut_down(
     }
 }
 
+/// Descriptors kept for everything but client TCP connections: listeners, probes,
+/// transfers in and out, the admin interface, zone files and the state directory.
+const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// Raises the soft limit on open descriptors to the hard limit (the default soft limit,
+/// often 1,024, is far below what thousands of TCP clients need), logs it, and returns
+/// the TCP connection bound that fits under it with the reserve kept free.
+fn tcp_connections(limits: &TcpLimits) -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on a struct we own.
+    let ok = unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+            true
+        }
+    };
+    if !ok {
+        return limits.max_connections;
+    }
+    let fits = lim.rlim_cur.saturating_sub(RESERVED_DESCRIPTORS).max(16);
+    let max = (limits.max_connections as u64).min(fits) as usize;
+    if max < limits.max_connections {
+        warn!(
+            "open file limit {} leaves room for {max} TCP connections, not tcp.max_connections {}: raise the hard limit (ulimit -Hn, LimitNOFILE=)",
+            lim.rlim_cur, limits.max_connections
+        );
+    } else {
+        info!(
+            "open file limit {}; up to {max} TCP connections",
+            lim.rlim_cur
+        );
+    }
+    max
+}
+
 /// Binds UDP (one socket per core) and TCP on every listen address; returns the bound
 /// addresses (port 0 resolved).
 fn bind_all(
-    listen: &[SocketAddr],
+    cfg: &Config,
+    conns: &Arc<Conns>,
     engine: &Arc<Engine>,
     stop: &CancellationToken,
     tracker: &TaskTracker,
 ) -> anyhow::Result<Vec<SocketAddr>> {
+    let listen = &cfg.listen;
+    let shared = tcp::Shared {
+        engine: engine.clone(),
+        conns: conns.clone(),
+        idle: cfg.tcp.idle_timeout,
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut bound = Vec::new();
     for addr in listen {
@@ -376,7 +432,7 @@ fn bind_all(
         }
         tracker.spawn(tcp::serve(
             listener,
-            engine.clone(),
+            shared.clone(),
             stop.clone(),
             tracker.clone(),
         ));
@@ -420,6 +476,7 @@ fn restart_only(
     Option<&str>,
     &Path,
     LogFormat,
+    TcpLimits,
 ) {
     let Config {
         source: _,
@@ -434,6 +491,8 @@ fn restart_only(
         checks: _,
         transfer: _,
         keys: _,
+        tcp,
+        rrl: _,
     } = c;
     (
         listen,
@@ -441,6 +500,7 @@ fn restart_only(
         admin_token.as_deref(),
         state_dir,
         *log_format,
+        *tcp,
     )
 }
 
@@ -479,7 +539,7 @@ impl Running {
             Ok(Ok(cfg)) => {
                 if restart_only(&cfg) != restart_only(started) {
                     warn!(
-                        "listen, admin, admin_token, state_dir or log_format changed; they take effect after a restart"
+                        "listen, admin, admin_token, state_dir, log_format or tcp changed; they take effect after a restart"
                     );
                 }
                 let cfg = Arc::new(cfg);

@@ -123,7 +123,9 @@ fn undecodable_requests_get_formerr_with_their_id() {
 fn broken_tcp_streams_do_not_hurt_other_clients() {
     let s = server();
     for i in 0..200 {
-        let mut c = TcpStream::connect(s.addr).unwrap();
+        // Ten connections from each of twenty clients: within the per-client bound.
+        let from = std::net::Ipv4Addr::new(127, 0, 1, (i / 10) as u8 + 1).into();
+        let mut c = connect_from(from, s.addr).unwrap();
         let junk = malformed(i);
         let mut framed = ((junk.len() + (i % 3)) as u16).to_be_bytes().to_vec();
         framed.extend_from_slice(&junk);

@@ -1,6 +1,7 @@
 //! Admin HTTP: status page, JSON status, Prometheus metrics, liveness and readiness, and
 //! the drain API. Reads the same snapshots as the query path; never blocks it.
 
+pub mod listen;
 pub mod page;
 pub mod prom;
 pub mod status;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::dns::Engine;
+use crate::dns::conns::Conns;
 use crate::health::Prober;
 use crate::zone::Store;
 
@@ -27,6 +29,8 @@ pub struct Admin {
     pub prober: Arc<Prober>,
     pub token: Option<String>,
     pub started: Instant,
+    /// The DNS TCP connections, for their counts in `/metrics`.
+    pub tcp: Arc<Conns>,
 }
 
 pub fn router(admin: Arc<Admin>) -> Router {

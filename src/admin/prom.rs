@@ -37,6 +37,15 @@ rrdns_reloads_total{{result=\"ok\"}} {}\nrrdns_reloads_total{{result=\"failed\"}
         c.reloads_ok.load(Ordering::Relaxed),
         c.reloads_failed.load(Ordering::Relaxed)
     );
+    let _ = write!(
+        m,
+        "# HELP rrdns_tcp_connections DNS TCP client connections open.\n# TYPE rrdns_tcp_connections gauge\nrrdns_tcp_connections {}\n\
+# HELP rrdns_tcp_closed_total DNS TCP connections closed by the server early, by reason: evicted (to make room for a new one) or refused (the client had its share).\n# TYPE rrdns_tcp_closed_total counter\n\
+rrdns_tcp_closed_total{{reason=\"evicted\"}} {}\nrrdns_tcp_closed_total{{reason=\"refused\"}} {}\n",
+        admin.tcp.open(),
+        admin.tcp.evicted.load(Ordering::Relaxed),
+        admin.tcp.refused.load(Ordering::Relaxed)
+    );
     m.push_str("# HELP rrdns_zone_loaded 1 when the zone has data, 0 for a secondary zone waiting for its first transfer or expired.\n# TYPE rrdns_zone_loaded gauge\n");
     for z in &status.zones {
         let loaded = u8::from(z.state == "loaded");

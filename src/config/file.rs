@@ -28,6 +28,26 @@ pub struct FileConfig {
     pub pools: BTreeMap<String, S<PoolEntry>>,
     #[serde(default)]
     pub checks: BTreeMap<String, S<CheckEntry>>,
+    pub tcp: Option<S<TcpEntry>>,
+    pub rrl: Option<S<RrlEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpEntry {
+    pub idle_timeout: Option<String>,
+    pub max_connections: Option<usize>,
+    pub max_per_client: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RrlEntry {
+    pub enabled: Option<bool>,
+    pub responses_per_second: Option<u32>,
+    pub slip: Option<u32>,
+    pub ipv4_prefix: Option<u8>,
+    pub ipv6_prefix: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +67,7 @@ pub struct TransferEntry {
     pub key: Option<String>,
     #[serde(default)]
     pub notify: Vec<String>,
+    pub max_concurrent: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

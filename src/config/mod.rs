@@ -4,6 +4,7 @@
 //! never raw YAML.
 
 pub mod file;
+mod limits;
 mod unknown;
 pub mod validate;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use crate::balance::Policy;
 use crate::wire::tsig::Key;
 
+pub use limits::{RrlConfig, TcpLimits};
 pub use validate::{load_partial, parse, parse_partial};
 
 /// The configuration `rrdns` runs with when given none: the example zone on loopback.
@@ -41,6 +43,9 @@ pub struct Config {
     /// TSIG keys by their name as configured, built and checked at validation.
     pub keys: BTreeMap<String, Key>,
     pub log_format: LogFormat,
+    pub tcp: TcpLimits,
+    /// Response rate limiting; off (`None`) unless configured.
+    pub rrl: Option<RrlConfig>,
 }
 
 /// How log lines are written (`log_format`, or `RRDNS_LOG_FORMAT` which wins).
@@ -170,13 +175,30 @@ pub struct Prefix {
     pub len: u8,
 }
 
+/// Full transfers out at once, by default: enough for a handful of secondaries, few
+/// enough that transfers cannot take every connection.
+pub const DEFAULT_MAX_TRANSFERS: usize = 10;
+
 /// Zone transfers out of rrdns (default: refused to everyone).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TransferConfig {
     pub allow: Vec<Prefix>,
     /// When set, transfers out must be signed with this key, and NOTIFY out is.
     pub key: Option<Key>,
     pub notify: Vec<SocketAddr>,
+    /// Full transfers (AXFR, or IXFR answered in full) under way at once.
+    pub max_concurrent: usize,
+}
+
+impl Default for TransferConfig {
+    fn default() -> TransferConfig {
+        TransferConfig {
+            allow: Vec::new(),
+            key: None,
+            notify: Vec::new(),
+            max_concurrent: DEFAULT_MAX_TRANSFERS,
+        }
+    }
 }
 
 impl Prefix {

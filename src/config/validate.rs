@@ -89,18 +89,18 @@ fn yaml_message(s: &str) -> String {
     }
 }
 
-struct Validator {
+pub(super) struct Validator {
     source: String,
     base: PathBuf,
     problems: Vec<Problem>,
 }
 
-fn line_of<T>(s: &S<T>) -> usize {
+pub(super) fn line_of<T>(s: &S<T>) -> usize {
     s.referenced.line() as usize
 }
 
 impl Validator {
-    fn err(&mut self, line: usize, message: impl Into<String>) {
+    pub(super) fn err(&mut self, line: usize, message: impl Into<String>) {
         self.problems.push(Problem {
             file: self.source.clone(),
             line,
@@ -130,6 +130,8 @@ impl Validator {
             defaults,
             pools,
             checks,
+            tcp,
+            rrl,
         } = raw;
         let log_format = match log_format.as_ref().map(|f| (line_of(f), f.value.as_str())) {
             None | Some((_, "text")) => LogFormat::Text,
@@ -199,6 +201,8 @@ impl Validator {
                 .filter_map(|(n, k)| Some((n, k?)))
                 .collect(),
             log_format,
+            tcp: tcp.map(|t| self.tcp(&t)).unwrap_or_default(),
+            rrl: rrl.and_then(|r| self.rrl(&r)),
         }
     }
 
@@ -512,6 +516,11 @@ impl Validator {
             }
         }
         out.key = (t.value.key.as_ref()).and_then(|k| self.key_ref(line, "transfer", k, keys));
+        match t.value.max_concurrent {
+            Some(0) => self.err(line, "transfer: max_concurrent must be at least 1"),
+            Some(n) => out.max_concurrent = n,
+            None => {}
+        }
         out
     }
 }

@@ -9,7 +9,7 @@ use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode}
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::fast::ImageLimits;
@@ -29,11 +29,22 @@ pub enum Transport {
     Tcp,
 }
 
+/// What a request over TCP gets.
+pub enum TcpReply {
+    /// Nothing: the request is dropped.
+    None,
+    One(Vec<u8>),
+    /// A zone transfer, sent message by message.
+    Transfer(Box<transfer::Outgoing>),
+}
+
 /// The engine: shared by every socket, swapped into by reloads.
 pub struct Engine {
     pub(super) zones: Arc<Store>,
     pub(super) health: ArcSwap<Snapshot>,
     xfr: ArcSwap<transfer::Policy>,
+    /// Full transfers out under way.
+    transfers: Arc<AtomicUsize>,
     notify: OnceLock<NotifyHandler>,
     pub counters: ServerCounters,
     pub(super) image_limits: ImageLimits,
@@ -62,6 +73,7 @@ impl Engine {
             zones: zones.clone(),
             health: ArcSwap::from_pointee(Snapshot::default()),
             xfr: ArcSwap::from_pointee(transfer::Policy::default()),
+            transfers: Arc::default(),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
             image_limits: limits,
@@ -97,15 +109,18 @@ impl Engine {
     }
 
     /// Answers one request that came over TCP: a transfer request may need many messages.
-    pub fn handle_tcp(&self, req: &[u8], peer: IpAddr) -> Vec<Vec<u8>> {
-        if let Some(msgs) = self.transfer(req, peer, false) {
-            return msgs;
+    pub fn handle_tcp(&self, req: &[u8], peer: IpAddr) -> TcpReply {
+        if let Some(t) = self.transfer(req, peer, false) {
+            return TcpReply::Transfer(Box::new(t));
         }
-        self.handle(req, Transport::Tcp, peer).into_iter().collect()
+        match self.handle(req, Transport::Tcp, peer) {
+            Some(m) => TcpReply::One(m),
+            None => TcpReply::None,
+        }
     }
 
     /// AXFR/IXFR requests go to [`transfer`]; `None` for anything else.
-    fn transfer(&self, req: &[u8], peer: IpAddr, udp: bool) -> Option<Vec<Vec<u8>>> {
+    fn transfer(&self, req: &[u8], peer: IpAddr, udp: bool) -> Option<transfer::Outgoing> {
         if req.len() < 12 || req[2] & 0xf8 != 0 {
             return None; // a response, or an opcode other than QUERY
         }
@@ -122,18 +137,16 @@ impl Engine {
         }
         if udp && q.query_type == RecordType::AXFR {
             // RFC 5936 §4.2: AXFR is a TCP-only exchange.
-            return Some(vec![transfer::error(&msg, ResponseCode::FormErr)]);
+            let m = transfer::error(&msg, ResponseCode::FormErr);
+            return Some(transfer::Outgoing::single(m));
         }
         let zones = self.zones.load();
         let zone = zones.find(&q.name);
         let policy = self.xfr.load();
-        let msgs = transfer::answer(&msg, req, zone.map(|z| &**z), peer, &policy, udp);
-        let rcode = msgs.first().map_or(ResponseCode::ServFail, |m| {
-            ResponseCode::from_low(m.get(3).map_or(2, |b| b & 0x0f))
-        });
+        let out = transfer::answer(&msg, req, zone, peer, &policy, udp, &self.transfers);
         zone.map_or(&self.counters.no_zone, |z| &*z.counters)
-            .count(q.query_type, rcode);
-        Some(msgs)
+            .count(q.query_type, out.rcode);
+        Some(out)
     }
 
     pub fn health(&self) -> Arc<Snapshot> {
@@ -188,9 +201,9 @@ impl Engine {
                 return Some(true);
             }
             if transport == Transport::Udp
-                && let Some(mut msgs) = self.transfer(req, peer, true)
+                && let Some(mut t) = self.transfer(req, peer, true)
             {
-                return msgs.drain(..).next().map(|m| {
+                return t.next_message().map(|m| {
                     *out = m;
                     true
                 });

@@ -4,6 +4,7 @@
 //! bytes back.
 
 pub mod batch;
+pub mod conns;
 pub mod engine;
 mod fast;
 pub mod tcp;

@@ -1,25 +1,28 @@
-//! TCP (RFC 7766): length-prefixed messages, many per connection. Queries pipelined by the
-//! client are read and answered in order; an idle connection is closed after a timeout,
-//! and the number of connections is bounded.
+//! TCP (RFC 7766): length-prefixed messages, many per connection, answered in order.
+//!
+//! Every wait on the client is bounded by the idle timeout (RFC 7766 §6.2.3): the next
+//! query must start, arrive in full, and its answer be taken within it, so idle,
+//! slow-sending (slowloris) and non-reading clients are all closed in seconds. Queries
+//! are read one at a time, after the previous answer is written, so a client that
+//! pipelines without reading holds at most the kernel's buffers, never ours. Zone
+//! transfers are encoded a message at a time as the client reads ([`transfer::Outgoing`]).
+//! Connections are bounded overall and per client ([`Conns`]).
 
-use std::net::SocketAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::Engine;
-
-/// How long a connection may sit idle between queries (RFC 7766 §6.2.3 suggests seconds).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
-/// At most this many client connections per listener.
-pub const MAX_CONNECTIONS: usize = 512;
+use super::conns::{Conns, Ticket};
+use super::engine::TcpReply;
+use super::{Engine, transfer};
 
 /// Binds a TCP listener.
-pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     let s = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::STREAM,
@@ -35,63 +38,112 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::from_std(s.into())
 }
 
+/// What every TCP listener shares: the engine, the open connections and the timeout.
+#[derive(Clone)]
+pub struct Shared {
+    pub engine: Arc<Engine>,
+    pub conns: Arc<Conns>,
+    pub idle: Duration,
+}
+
 /// Accepts connections until `stop`; connection tasks are tracked so that shutdown can
 /// wait for in-flight answers.
 pub async fn serve(
     listener: TcpListener,
-    engine: Arc<Engine>,
+    shared: Shared,
     stop: CancellationToken,
     tracker: TaskTracker,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-            _ = stop.cancelled() => return,
-        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
-                Err(_) => continue,
+                Err(e) => {
+                    // Out of descriptors (EMFILE) or a connection reset before it was
+                    // taken: wait a moment rather than spin on the error.
+                    tracing::debug!("TCP accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
             },
             _ = stop.cancelled() => return,
         };
-        let engine = engine.clone();
-        let stop = stop.clone();
+        // Refused: closed at once, when `stream` is dropped.
+        let Ok(ticket) = shared.conns.admit(peer.ip(), &stop) else {
+            continue;
+        };
+        let shared = shared.clone();
         tracker.spawn(async move {
-            let _ = connection(stream, peer.ip(), engine, stop).await;
-            drop(permit);
+            let _ = connection(stream, peer.ip(), &shared, &ticket).await;
         });
+    }
+}
+
+/// Waits for `f` within the idle timeout, unless the connection is told to close.
+async fn bounded<T>(
+    ticket: &Ticket,
+    idle: Duration,
+    f: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    tokio::select! {
+        r = tokio::time::timeout(idle, f) => r.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        _ = ticket.close.cancelled() => Err(io::ErrorKind::ConnectionAborted.into()),
     }
 }
 
 async fn connection(
     stream: TcpStream,
-    peer: std::net::IpAddr,
-    engine: Arc<Engine>,
-    stop: CancellationToken,
-) -> std::io::Result<()> {
+    peer: IpAddr,
+    shared: &Shared,
+    ticket: &Ticket,
+) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
     let (r, mut w) = stream.into_split();
     let mut r = BufReader::new(r);
-    let mut buf = vec![0u8; 65535];
+    let mut query = Vec::new();
+    let mut out = Vec::new();
     loop {
-        let len = tokio::select! {
-            l = tokio::time::timeout(IDLE_TIMEOUT, r.read_u16()) => match l {
-                Ok(Ok(l)) => l as usize,
-                _ => return Ok(()),
-            },
-            _ = stop.cancelled() => return Ok(()),
-        };
-        match tokio::time::timeout(IDLE_TIMEOUT, r.read_exact(&mut buf[..len])).await {
-            Ok(Ok(_)) => {}
-            _ => return Ok(()),
+        let len = bounded(ticket, shared.idle, r.read_u16()).await?;
+        query.resize(usize::from(len), 0);
+        bounded(ticket, shared.idle, r.read_exact(&mut query)).await?;
+        ticket.touch();
+        match shared.engine.handle_tcp(&query, peer) {
+            TcpReply::None => {}
+            TcpReply::One(m) => send(&mut w, &mut out, &m, ticket, shared.idle).await?,
+            TcpReply::Transfer(mut t) => {
+                stream_out(&mut w, &mut out, &mut t, ticket, shared.idle).await?
+            }
         }
-        let mut out = Vec::new();
-        for resp in engine.handle_tcp(&buf[..len], peer) {
-            out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
-            out.extend_from_slice(&resp);
-        }
-        w.write_all(&out).await?;
     }
+}
+
+/// Sends the messages of a transfer one by one, encoding each when the last is taken.
+async fn stream_out(
+    w: &mut (impl AsyncWrite + Unpin),
+    out: &mut Vec<u8>,
+    t: &mut transfer::Outgoing,
+    ticket: &Ticket,
+    idle: Duration,
+) -> io::Result<()> {
+    while let Some(m) = t.next_message() {
+        send(w, out, &m, ticket, idle).await?;
+    }
+    Ok(())
+}
+
+/// Writes one length-prefixed message in one write; the client must take it within the
+/// idle timeout.
+async fn send(
+    w: &mut (impl AsyncWrite + Unpin),
+    out: &mut Vec<u8>,
+    msg: &[u8],
+    ticket: &Ticket,
+    idle: Duration,
+) -> io::Result<()> {
+    out.clear();
+    out.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+    out.extend_from_slice(msg);
+    bounded(ticket, idle, w.write_all(out)).await?;
+    ticket.touch();
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod nodes;
 pub mod rrsig;
 pub mod set;
 pub mod store;
+pub mod walk;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use once_cell::race::OnceBox;

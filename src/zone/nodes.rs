@@ -81,6 +81,11 @@ impl Owner<'_> {
         name_of(ours.chain(self.origin.iter())).expect("stored names were valid names when added")
     }
 
+    /// The labels above the zone's name in wire form, spelt as written.
+    pub fn labels_as_written(&self) -> &[u8] {
+        self.labels
+    }
+
     /// The name in wire form, lowercased.
     pub fn lowered(&self) -> Lowered {
         let mut wire = [0u8; 255];
@@ -212,6 +217,12 @@ impl Nodes {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Name and node number `i` (in the order the names were first seen), for a walk
+    /// that must hold no borrow between steps (a streamed transfer).
+    pub fn at(&self, i: usize) -> Option<(Owner<'_>, Node<'_>)> {
+        (i < self.entries.len()).then(|| (self.owner(i), self.node(i)))
     }
 
     /// Every name and node, in the order the names were first seen.

@@ -2,6 +2,7 @@
 //! temporary directory, and speaks DNS to it over UDP and TCP with hickory-proto.
 #![allow(dead_code)]
 
+pub mod attack;
 pub mod corpus;
 pub mod edits;
 
@@ -265,6 +266,33 @@ pub fn tcp_exchange(addr: SocketAddr, q: &[u8]) -> Vec<u8> {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write_framed(&mut s, q);
     read_framed(&mut s)
+}
+
+/// A TCP connection to `to` from the loopback address `from` (any 127.0.0.0/8 address
+/// works without setup): a distinct client to rrdns's per-client bounds.
+pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    connect_from_with(from, to, None)
+}
+
+/// [`connect_from`] with a receive buffer of `rcvbuf` bytes: an attacker on loopback
+/// whose unread data would otherwise fill the test machine's TCP memory (on a network
+/// it would fill the attacker's).
+pub fn connect_from_with(
+    from: std::net::IpAddr,
+    to: SocketAddr,
+    rcvbuf: Option<usize>,
+) -> std::io::Result<TcpStream> {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(to),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    if let Some(n) = rcvbuf {
+        s.set_recv_buffer_size(n)?;
+    }
+    s.bind(&SocketAddr::new(from, 0).into())?;
+    s.connect(&to.into())?;
+    Ok(s.into())
 }
 
 pub fn write_framed(s: &mut TcpStream, q: &[u8]) {
