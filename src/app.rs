@@ -315,6 +315,20 @@ async fn run(
             signal(SignalKind::interrupt())?,
         ))
     };
+    // Remotely caused events are logged once per window; the rest are summed up here.
+    tracker.spawn({
+        let stop = stop.clone();
+        async move {
+            let mut every = tokio::time::interval(crate::noise::WINDOW);
+            every.tick().await;
+            loop {
+                tokio::select! {
+                    _ = every.tick() => crate::noise::global().summarize(),
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
+    });
     let (mut hup, mut term, mut int) = match started.await {
         Ok(signals) => signals,
         Err(e) => {

@@ -4,8 +4,9 @@
 //! Each module uses only modules of lower layers (`tests/layers.rs` holds this):
 //! ```text
 //! problem  wire  balance  metrics    leaves: a problem at FILE:LINE; the DNS wire format
-//!                                    (header, names, request parser, answer images, TSIG);
-//!                                    which addresses an answer carries; counters
+//! noise                              (header, names, request parser, answer images, TSIG);
+//!                                    which addresses an answer carries; counters; logs
+//!                                    of remotely caused events, rate-limited
 //! zonefile                           master-file text → records with their FILE:LINE
 //! config                             YAML → a validated, typed Config (keys built, checks typed)
 //! zone                               Zone, ZoneSet, Store (the served set, swapped whole),
@@ -39,6 +40,7 @@ mod config;
 mod dns;
 mod health;
 mod metrics;
+mod noise;
 mod problem;
 mod wire;
 mod xfr;

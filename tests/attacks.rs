@@ -208,3 +208,54 @@ fn a_flood_of_admin_connections_starves_nothing() {
     assert!(!s.log().contains("Too many open files"), "{}", s.log());
     assert_eq!(s.tcp("mail.example.test.", RecordType::A).answers.len(), 1);
 }
+
+/// 20,000 malformed requests and NOTIFYs nobody may send: a few lines of log, not one
+/// per packet, and every one counted in `/metrics`.
+#[test]
+fn floods_of_bad_packets_are_counted_not_logged_one_by_one() {
+    let s = server("");
+    let before = s.log().len();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let q = query_bytes("www.example.test.", RecordType::A, Some(1232));
+    for i in 0..10_000u16 {
+        // An OPT record whose option runs past its RDATA: unparsable.
+        let mut bad = q.clone();
+        let n = bad.len();
+        bad[n - 2..].copy_from_slice(&8u16.to_be_bytes());
+        bad.extend_from_slice(&[0, 10, 0, 50, b'a']);
+        bad[..2].copy_from_slice(&i.to_be_bytes());
+        let _ = sock.send_to(&bad, s.addr);
+        // A NOTIFY for a zone that is no secondary here.
+        let mut notify = query_bytes("example.test.", RecordType::SOA, None);
+        notify[2] = 0x20; // opcode NOTIFY
+        let _ = sock.send_to(&notify, s.addr);
+        if i % 500 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    // Everything sent has been taken when a plain query after it is answered.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!s.udp("www.example.test.", RecordType::A).answers.is_empty());
+    let logged = s.log().len() - before;
+    let m = s.http("GET", "/metrics", None).1;
+    let count = |kind: &str| -> u64 {
+        let key = format!("rrdns_events_total{{kind=\"{kind}\"}} ");
+        m.lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    eprintln!(
+        "rrdns: {logged} bytes of log for 20,000 bad packets; counted {} malformed, {} NOTIFYs refused",
+        count("malformed"),
+        count("notify_refused")
+    );
+    assert!(
+        logged < 4096,
+        "{logged} bytes of log:\n{}",
+        &s.log()[before..]
+    );
+    // UDP may drop some on the way; most arrive.
+    assert!(count("malformed") > 9_000, "{m}");
+    assert!(count("notify_refused") > 9_000, "{m}");
+}

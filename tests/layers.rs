@@ -11,6 +11,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("problem", 0),
     ("balance", 0),
     ("metrics", 0),
+    ("noise", 0),
     ("cli", 0),
     ("wire", 1),
     ("zonefile", 2),

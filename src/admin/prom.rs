@@ -7,6 +7,7 @@ use super::Admin;
 use super::status::Status;
 use crate::health::prober::LATENCY_BUCKETS;
 use crate::metrics::label;
+use crate::noise;
 
 pub fn render(admin: &Admin, status: &Status) -> String {
     let mut m = String::with_capacity(4096);
@@ -46,6 +47,15 @@ rrdns_tcp_closed_total{{reason=\"evicted\"}} {}\nrrdns_tcp_closed_total{{reason=
         admin.tcp.evicted.load(Ordering::Relaxed),
         admin.tcp.refused.load(Ordering::Relaxed)
     );
+    m.push_str("# HELP rrdns_events_total Remotely caused events, each kind logged at most once per 10 s: malformed requests, NOTIFYs accepted and refused, transfer requests refused.\n# TYPE rrdns_events_total counter\n");
+    for kind in noise::Kind::ALL {
+        let _ = writeln!(
+            m,
+            "rrdns_events_total{{kind=\"{}\"}} {}",
+            kind.name(),
+            noise::global().total(kind)
+        );
+    }
     m.push_str("# HELP rrdns_zone_loaded 1 when the zone has data, 0 for a secondary zone waiting for its first transfer or expired.\n# TYPE rrdns_zone_loaded gauge\n");
     for z in &status.zones {
         let loaded = u8::from(z.state == "loaded");

@@ -17,6 +17,7 @@ use super::transfer;
 use crate::balance::{self, Scratch, ThreadRandom, Verdict};
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
+use crate::noise;
 use crate::wire::image::{Balanced, Image};
 use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD, Section, TYPE_AXFR, TYPE_IXFR};
 use crate::zone::lookup::{Kind, Piece, resolve};
@@ -244,7 +245,10 @@ impl Engine {
         }
         let msg = match Message::from_vec(req) {
             Ok(m) => m,
-            Err(_) => {
+            Err(e) => {
+                if noise::global().allow(noise::Kind::Malformed) {
+                    tracing::info!(%peer, "malformed request answered FORMERR: {e}");
+                }
                 self.counters
                     .no_zone
                     .count(RecordType::Unknown(0), ResponseCode::FormErr);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::{Config, Prefix};
+use crate::noise::{self, Kind};
 use crate::wire::serial_lt;
 use crate::wire::tsig::{Failure, Key};
 use crate::zone::Zone;
@@ -273,7 +274,11 @@ pub fn answer(
         Ok(s) => s,
         Err(rejection) => return Outgoing::single(rejection),
     };
-    let refuse = |rcode| {
+    let zone_name = req.queries.first().map(|q| q.name.to_string());
+    let refuse = |rcode, why: &str| {
+        if noise::global().allow(Kind::TransferRefused) {
+            tracing::warn!(%peer, zone = ?zone_name, %rcode, "transfer refused: {why}");
+        }
         let mut m = error(req, rcode);
         if let Some((k, mac)) = &signer {
             k.sign(&mut m, Some(mac), true, None);
@@ -285,14 +290,17 @@ pub fn answer(
         (Some(need), Some((k, _))) => need.name == k.name,
         (Some(_), None) => false,
     };
-    if !key_ok || !policy.allow.iter().any(|p| p.contains(&peer)) {
-        return refuse(ResponseCode::Refused);
+    if !policy.allow.iter().any(|p| p.contains(&peer)) {
+        return refuse(ResponseCode::Refused, "the client is not in transfer.allow");
+    }
+    if !key_ok {
+        return refuse(ResponseCode::Refused, "not signed with transfer.key");
     }
     let (Some(zone), [q]) = (zone, req.queries.as_slice()) else {
-        return refuse(ResponseCode::NotAuth);
+        return refuse(ResponseCode::NotAuth, "no such zone here");
     };
     if zone.origin != q.name {
-        return refuse(ResponseCode::NotAuth);
+        return refuse(ResponseCode::NotAuth, "not the name of a zone here");
     }
     let soa_only = match ixfr_serial(req) {
         // RFC 1995 §2: a client that is up to date gets the current SOA alone.
@@ -304,8 +312,10 @@ pub fn answer(
         return Outgoing::records(req, soa, signer, None);
     }
     let Some(slot) = Slot::take(running, policy.max_concurrent) else {
-        tracing::warn!(%peer, zone = %zone.origin, "transfer refused for now: too many transfers under way");
-        return refuse(ResponseCode::ServFail);
+        return refuse(
+            ResponseCode::ServFail,
+            "transfer.max_concurrent transfers under way",
+        );
     };
     let steps = ixfr_serial(req)
         .filter(|_| q.query_type == RecordType::IXFR)
@@ -334,6 +344,9 @@ fn verify_request(
             Err(f) => f,
         },
     };
+    if noise::global().allow(Kind::TransferRefused) {
+        tracing::warn!(key = %sig.name, "transfer refused: TSIG verification failed ({failure:?})");
+    }
     let mut m = error(req, ResponseCode::NotAuth);
     let code = failure.tsig_error().unwrap_or(TsigError::BadSig);
     crate::wire::tsig::unsigned_error(&mut m, &sig.name, sig.data.algorithm.clone(), code);

@@ -20,6 +20,7 @@ use super::client::{self, Fetched};
 use super::error::TransferError;
 use super::persist;
 use crate::config::{Config, ZoneSource};
+use crate::noise::{self, Kind};
 use crate::wire::serial_lt;
 use crate::wire::tsig::Key;
 use crate::zone::history::zone_records;
@@ -27,6 +28,8 @@ use crate::zone::{Store, Zone};
 
 /// Timers used before the first SOA is known.
 const INITIAL_RETRY: Duration = Duration::from_secs(10);
+/// The least time between the end of one refresh and a refresh that a NOTIFY asks for.
+const NOTIFY_GAP: Duration = Duration::from_secs(1);
 
 /// One secondary zone's settings; a change restarts its task (a new secret included).
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +142,9 @@ impl Secondaries {
         let zone = req.queries.first().map(|q| q.name.clone());
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         let Some((name, r)) = zone.as_ref().and_then(|z| running.get_key_value(z)) else {
+            if noise::global().allow(Kind::NotifyRefused) {
+                warn!(zone = ?zone, %peer, "NOTIFY for a zone that is not a secondary here refused");
+            }
             resp.metadata.response_code = ResponseCode::NotAuth;
             return resp.to_vec().unwrap_or_default();
         };
@@ -155,9 +161,11 @@ impl Secondaries {
             _ => ResponseCode::NoError,
         };
         if accepted {
-            info!(zone = %name, %peer, "NOTIFY accepted");
+            if noise::global().allow(Kind::NotifyAccepted) {
+                info!(zone = %name, %peer, "NOTIFY accepted");
+            }
             r.trigger.notify_one();
-        } else {
+        } else if noise::global().allow(Kind::NotifyRefused) {
             warn!(zone = %name, %peer, rcode = %resp.metadata.response_code, "NOTIFY refused");
         }
         let mut bytes = resp.to_vec().unwrap_or_default();
@@ -198,9 +206,17 @@ impl Secondaries {
             let wait = self
                 .check_expiry(&name, last_ok)
                 .map_or(wait, |left| wait.min(left));
+            let ended = tokio::time::Instant::now();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = trigger.notified() => {}
+                _ = trigger.notified() => {
+                    // A NOTIFY flood (its source is easily forged) must not become a
+                    // flood of SOA queries to the primary: one refresh per gap at most.
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(ended + NOTIFY_GAP) => {}
+                        _ = stop.cancelled() => return,
+                    }
+                }
                 _ = stop.cancelled() => return,
             }
         }
