@@ -268,6 +268,7 @@ async fn run(
     let store = Arc::new(Store::new(zones));
     let engine = Engine::new(store.clone());
     engine.set_xfr_policy(transfer::Policy::from_config(&cfg));
+    engine.set_rrl(cfg.rrl);
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     let prober = start_prober(&cfg, &store, &engine, &tracker, probes)?;
@@ -565,6 +566,7 @@ impl Running {
                     policy.required.clone(),
                 );
                 self.engine.set_xfr_policy(policy);
+                self.engine.set_rrl(cfg.rrl);
                 self.prober.reconfigure(targets(&cfg, &self.store.get()));
                 self.secondaries.reconfigure(cfg);
                 counters.reloads_ok.fetch_add(1, Ordering::Relaxed);

@@ -259,3 +259,71 @@ fn floods_of_bad_packets_are_counted_not_logged_one_by_one() {
     assert!(count("malformed") > 9_000, "{m}");
     assert!(count("notify_refused") > 9_000, "{m}");
 }
+
+/// What one source got back from a flood: full answers, truncated (slipped) ones.
+fn flood(to: SocketAddr, from: &str, queries: usize, per_second: usize) -> (usize, usize) {
+    let sock = std::net::UdpSocket::bind((from, 0)).unwrap();
+    sock.set_nonblocking(true).unwrap();
+    let q = query_bytes("www.example.test.", RecordType::A, None);
+    let (mut full, mut tc) = (0, 0);
+    let mut buf = [0u8; 1500];
+    let start = Instant::now();
+    let mut take = |sock: &std::net::UdpSocket| {
+        while let Ok(n) = sock.recv(&mut buf) {
+            if n > 3 && buf[2] & 0x02 != 0 {
+                tc += 1;
+            } else if n > 12 {
+                full += 1;
+            }
+        }
+    };
+    for i in 0..queries {
+        let _ = sock.send_to(&q, to);
+        take(&sock);
+        let due = start + Duration::from_secs_f64(i as f64 / per_second as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let end = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < end {
+        take(&sock);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (full, tc)
+}
+
+/// Response rate limiting: 50,000 identical queries from one source in 5 s are answered
+/// at about the configured rate, with every second response past it slipped (TC=1),
+/// while a second source at a modest rate is answered in full. NSD with the same limits
+/// in the same run, for comparison.
+#[test]
+fn response_rate_limiting_answers_a_flood_at_the_rate_and_slips_the_rest() {
+    let s = server("rrl: { responses_per_second: 20, slip: 2 }\n");
+    let nsd = Nsd::serve_with(
+        &[("example.test.", ZONE)],
+        "  rrl-ratelimit: 20\n  rrl-slip: 2\n  rrl-ipv4-prefix-length: 24\n",
+    );
+    let mut ours = None;
+    for (who, addr) in peers(&s, &nsd) {
+        let honest = std::thread::spawn(move || flood(addr, "127.9.0.1", 50, 10));
+        let (full, tc) = flood(addr, "127.0.0.1", 50_000, 10_000);
+        let (honest_full, _) = honest.join().unwrap();
+        eprintln!(
+            "{who}: flood of 50,000 → {full} answered, {tc} truncated; a second source 50 → {honest_full} answered"
+        );
+        if who == "rrdns" {
+            ours = Some((full, tc, honest_full));
+        }
+    }
+    let (full, tc, honest_full) = ours.unwrap();
+    // 20 a second over 5–6 s.
+    assert!((60..=160).contains(&full), "{full} answered in full");
+    assert!(tc > 15_000 && tc < 26_000, "{tc} slipped");
+    assert_eq!(honest_full, 50, "the second source");
+    let m = s.http("GET", "/metrics", None).1;
+    assert!(
+        m.contains("rrdns_rrl_responses_total{action=\"dropped\"}"),
+        "{m}"
+    );
+}

@@ -47,6 +47,16 @@ rrdns_tcp_closed_total{{reason=\"evicted\"}} {}\nrrdns_tcp_closed_total{{reason=
         admin.tcp.evicted.load(Ordering::Relaxed),
         admin.tcp.refused.load(Ordering::Relaxed)
     );
+    let rrl = admin.engine.rrl.load();
+    let count =
+        |c: Option<&std::sync::atomic::AtomicU64>| c.map_or(0, |c| c.load(Ordering::Relaxed));
+    let _ = write!(
+        m,
+        "# HELP rrdns_rrl_responses_total UDP responses held back by response rate limiting: dropped, or slipped (sent truncated).\n# TYPE rrdns_rrl_responses_total counter\n\
+rrdns_rrl_responses_total{{action=\"dropped\"}} {}\nrrdns_rrl_responses_total{{action=\"slipped\"}} {}\n",
+        count(rrl.as_ref().map(|r| &r.dropped)),
+        count(rrl.as_ref().map(|r| &r.slipped)),
+    );
     m.push_str("# HELP rrdns_events_total Remotely caused events, each kind logged at most once per 10 s: malformed requests, NOTIFYs accepted and refused, transfer requests refused.\n# TYPE rrdns_events_total counter\n");
     for kind in noise::Kind::ALL {
         let _ = writeln!(

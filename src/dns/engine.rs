@@ -4,7 +4,7 @@
 //! later) can drive it. Reads the current zones and health through lock-free snapshots
 //! (`arc-swap`). Malformed input gets FORMERR or is dropped, never a panic.
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
@@ -13,8 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::fast::ImageLimits;
+use super::rrl::Rrl;
 use super::transfer;
 use crate::balance::{self, Scratch, ThreadRandom, Verdict};
+use crate::config::RrlConfig;
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
 use crate::noise;
@@ -46,6 +48,8 @@ pub struct Engine {
     xfr: ArcSwap<transfer::Policy>,
     /// Full transfers out under way.
     transfers: Arc<AtomicUsize>,
+    /// Response rate limiting over UDP, when configured.
+    pub rrl: ArcSwapOption<Rrl>,
     notify: OnceLock<NotifyHandler>,
     pub counters: ServerCounters,
     pub(super) image_limits: ImageLimits,
@@ -75,6 +79,7 @@ impl Engine {
             health: ArcSwap::from_pointee(Snapshot::default()),
             xfr: ArcSwap::from_pointee(transfer::Policy::default()),
             transfers: Arc::default(),
+            rrl: ArcSwapOption::empty(),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
             image_limits: limits,
@@ -102,6 +107,16 @@ impl Engine {
 
     pub fn zones(&self) -> Arc<ZoneSet> {
         self.zones.get()
+    }
+
+    /// Sets response rate limiting (start and reload); counts are kept when the
+    /// settings are unchanged.
+    pub fn set_rrl(&self, cfg: Option<RrlConfig>) {
+        let current = self.rrl.load();
+        if current.as_ref().map(|r| r.config()) == cfg.as_ref() {
+            return;
+        }
+        self.rrl.store(cfg.map(|c| Arc::new(Rrl::new(c))));
     }
 
     /// Replaces who may transfer zones out (reload).

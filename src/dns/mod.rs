@@ -7,6 +7,7 @@ pub mod batch;
 pub mod conns;
 pub mod engine;
 mod fast;
+pub mod rrl;
 pub mod tcp;
 pub mod transfer;
 pub mod udp;

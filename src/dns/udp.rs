@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::batch::{BATCH, Batch};
+use super::rrl::{self, Verdict};
 use super::{Engine, Transport};
 
 /// Binds `count` UDP sockets sharing `addr` (port 0 picks one port for all of them).
@@ -140,15 +141,25 @@ fn serve(sock: &UdpSocket, engine: &Engine, stopped: &AtomicBool) {
         let Ok(n) = n else { continue };
         from.clear();
         let now = engine.current();
+        let rrl = engine.rrl.load();
         for i in 0..n {
             let (query, peer) = batch.datagram(i);
             let Some(peer) = peer else { continue };
             let out = &mut outs[from.len()];
-            if engine.handle_with(&now, query, Transport::Udp, peer.ip(), out) {
-                from.push(i);
+            if !engine.handle_with(&now, query, Transport::Udp, peer.ip(), out) {
+                continue;
             }
+            match rrl
+                .as_ref()
+                .map_or(Verdict::Send, |r| r.check(peer.ip(), out))
+            {
+                Verdict::Send => {}
+                Verdict::Slip => rrl::truncate(out),
+                Verdict::Drop => continue,
+            }
+            from.push(i);
         }
-        drop(now);
+        drop((now, rrl));
         batch.send(sock, &from, &outs);
     }
 }

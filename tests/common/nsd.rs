@@ -25,11 +25,17 @@ impl Nsd {
     /// Serves `zones` (origin, path in the project) with rate limiting off and ANY
     /// answered, and waits until the first zone's SOA is answered.
     pub fn serve(zones: &[(&str, &str)]) -> Nsd {
+        Nsd::serve_with(zones, "  rrl-ratelimit: 0\n")
+    }
+
+    /// [`Nsd::serve`] with `server_lines` (indented `server:` options) in place of the
+    /// rate limiting that is off by default here.
+    pub fn serve_with(zones: &[(&str, &str)], server_lines: &str) -> Nsd {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
         let port = free_port();
         let mut conf = format!(
-            "server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  server-count: 1\n  rrl-ratelimit: 0\n  refuse-any: no\n  verbosity: 1\nremote-control:\n  control-enable: no\n"
+            "server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  server-count: 1\n{server_lines}  refuse-any: no\n  verbosity: 1\nremote-control:\n  control-enable: no\n"
         );
         for (name, file) in zones {
             let base = file.rsplit('/').next().unwrap();
