@@ -508,6 +508,7 @@ fn restart_only(
         keys: _,
         tcp,
         rrl: _,
+        limits: _,
     } = c;
     (
         listen,

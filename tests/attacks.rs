@@ -327,3 +327,43 @@ fn response_rate_limiting_answers_a_flood_at_the_rate_and_slips_the_rest() {
         "{m}"
     );
 }
+
+/// A primary whose transfer never ends: the transfer is stopped at limits.zone_records,
+/// memory stays bounded, the copy served before keeps serving, and the log says why.
+#[test]
+fn a_transfer_that_never_ends_is_stopped_at_the_limit() {
+    let primary = common::hostile::Hostile::start("h.test.");
+    let cfg = format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nstate_dir: state\nzones:\n  - name: h.test.\n    primaries: [\"{}\"]\nlimits: {{ zone_records: 200000 }}\n",
+        primary.addr
+    );
+    let s = Server::start(&cfg, &[]);
+    let t = Instant::now();
+    while s.udp("ns.h.test.", RecordType::A).answers.is_empty() {
+        assert!(t.elapsed() < Duration::from_secs(10), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    primary.serial.store(2, std::sync::atomic::Ordering::SeqCst);
+    let mut notify = query_bytes("h.test.", RecordType::SOA, None);
+    notify[2] = 0x20;
+    udp_exchange(s.addr, &notify, Duration::from_secs(2)).expect("NOTIFY answered");
+    let t = Instant::now();
+    let mut peak = 0;
+    while !s.log().contains("transfer stopped") {
+        peak = peak.max(rss_kib(s.child.id()));
+        assert!(t.elapsed() < Duration::from_secs(60), "{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = primary.sent.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("rrdns: endless transfer stopped after {sent} records sent; peak RSS {peak} KiB");
+    assert!(
+        s.log().contains("more than limits.zone_records (200000)"),
+        "{}",
+        s.log()
+    );
+    assert!(peak < 1024 * 1024, "peak RSS {peak} KiB");
+    // The copy at serial 1 still serves.
+    let soa = s.udp("h.test.", RecordType::SOA);
+    assert_eq!(soa.answers.len(), 1);
+    assert!(soa.answers[0].data.to_string().contains(" 1 "), "{soa:?}");
+}

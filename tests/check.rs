@@ -230,3 +230,32 @@ fn unknown_keys_and_every_other_problem_in_one_run() {
     }
     assert!(err.contains("4 problem(s) found"), "{err}");
 }
+
+#[test]
+fn a_zone_past_the_limits_is_refused_where_it_is_configured() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\nlimits: { zone_bytes: 100 }\n";
+    with_example_zone(d.path(), cfg);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("rrdns.yaml:2: ") && err.contains("more than limits.zone_bytes (100)"),
+        "{err}"
+    );
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\nlimits: { zone_records: 10 }\n";
+    with_example_zone(d.path(), cfg);
+    let (code, _, err) = check(d.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("more than limits.zone_records (10)"), "{err}");
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\nlimits: { zone_bytes: lots }\ntcp: { max_connections: 0 }\n";
+    with_example_zone(d.path(), cfg);
+    let (_, _, err) = check(d.path());
+    assert!(
+        err.contains("rrdns.yaml:4: ") && err.contains("'lots' is not a size"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rrdns.yaml:5: ") && err.contains("max_connections must be at least 1"),
+        "{err}"
+    );
+}

@@ -30,6 +30,14 @@ pub struct FileConfig {
     pub checks: BTreeMap<String, S<CheckEntry>>,
     pub tcp: Option<S<TcpEntry>>,
     pub rrl: Option<S<RrlEntry>>,
+    pub limits: Option<S<LimitsEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsEntry {
+    pub zone_records: Option<usize>,
+    pub zone_bytes: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::file::{RrlEntry, S, TcpEntry};
+use super::file::{LimitsEntry, RrlEntry, S, TcpEntry};
 use super::validate::{Validator, line_of, parse_duration};
 
 /// `tcp:` — how long and how many client connections are kept (RFC 7766 §6.2).
@@ -28,6 +28,42 @@ impl Default for TcpLimits {
             max_per_client: 20,
         }
     }
+}
+
+/// `limits:` — how large a zone may be, from a file or a transfer. A zone past either
+/// bound is refused and the copy served before is kept: a hostile or broken primary (a
+/// transfer that never ends) cannot take all memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoneLimits {
+    pub records: usize,
+    /// Octets: of a zone file, or of the messages of a transfer.
+    pub bytes: u64,
+}
+
+impl Default for ZoneLimits {
+    fn default() -> ZoneLimits {
+        // Far above the zones a load balancer serves; a million-record zone loads.
+        ZoneLimits {
+            records: 3_000_000,
+            bytes: 512 << 20,
+        }
+    }
+}
+
+/// `512M`, `2G`, `64k` or plain octets.
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&s[..i], 1 << 20),
+        (i, 'g' | 'G') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(mult)
+        .filter(|&n| n > 0)
 }
 
 /// `rrl:` — response rate limiting, as NSD, Knot and BIND do it.
@@ -87,6 +123,26 @@ impl Validator {
         out
     }
 
+    pub(super) fn limits(&mut self, l: &S<LimitsEntry>) -> ZoneLimits {
+        let line = line_of(l);
+        let mut out = ZoneLimits::default();
+        match l.value.zone_records {
+            Some(0) => self.err(line, "limits: zone_records must be at least 1"),
+            Some(n) => out.records = n,
+            None => {}
+        }
+        if let Some(b) = &l.value.zone_bytes {
+            match parse_size(b) {
+                Some(n) => out.bytes = n,
+                None => self.err(
+                    line,
+                    format!("limits: zone_bytes '{b}' is not a size like 512M"),
+                ),
+            }
+        }
+        out
+    }
+
     pub(super) fn rrl(&mut self, r: &S<RrlEntry>) -> Option<RrlConfig> {
         let line = line_of(r);
         let d = RrlConfig::default();
@@ -112,5 +168,20 @@ impl Validator {
             );
         }
         (r.value.enabled != Some(false)).then_some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_with_their_unit() {
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("lots"), None);
     }
 }

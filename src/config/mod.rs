@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::balance::Policy;
 use crate::wire::tsig::Key;
 
-pub use limits::{RrlConfig, TcpLimits};
+pub use limits::{RrlConfig, TcpLimits, ZoneLimits};
 pub use validate::{load_partial, parse, parse_partial};
 
 /// The configuration `rrdns` runs with when given none: the example zone on loopback.
@@ -46,6 +46,7 @@ pub struct Config {
     pub tcp: TcpLimits,
     /// Response rate limiting; off (`None`) unless configured.
     pub rrl: Option<RrlConfig>,
+    pub limits: ZoneLimits,
 }
 
 /// How log lines are written (`log_format`, or `RRDNS_LOG_FORMAT` which wins).

@@ -132,6 +132,7 @@ impl Validator {
             checks,
             tcp,
             rrl,
+            limits,
         } = raw;
         let log_format = match log_format.as_ref().map(|f| (line_of(f), f.value.as_str())) {
             None | Some((_, "text")) => LogFormat::Text,
@@ -203,6 +204,7 @@ impl Validator {
             log_format,
             tcp: tcp.map(|t| self.tcp(&t)).unwrap_or_default(),
             rrl: rrl.and_then(|r| self.rrl(&r)),
+            limits: limits.map(|l| self.limits(&l)).unwrap_or_default(),
         }
     }
 

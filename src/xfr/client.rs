@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 use super::error::TransferError as E;
+use crate::config::ZoneLimits;
 use crate::wire::serial_lt;
 use crate::wire::tsig::Key;
 
@@ -179,11 +180,14 @@ async fn tcp_exchange(
 
 /// Transfers `zone` from `primary`: IXFR from `current` (our records, SOA first) when we
 /// have a copy, else AXFR.
+/// A transfer past `limits` (records received, or octets of its messages) is ended and
+/// fails; the copy served keeps serving.
 pub async fn transfer(
     primary: SocketAddr,
     zone: &Name,
     current: Option<&[Record]>,
     key: Option<&Key>,
+    limits: ZoneLimits,
 ) -> Result<Fetched, E> {
     let ours = current.and_then(|c| c.first());
     let req = request(zone, ours);
@@ -192,13 +196,27 @@ pub async fn transfer(
     let mut prior = mac;
     let mut index = 0usize;
     let mut result = None;
+    let mut octets = 0u64;
     tcp_exchange(primary, &bytes, |raw| {
+        octets += raw.len() as u64;
+        if octets > limits.bytes {
+            return Err(E::TooLarge(format!(
+                "more than limits.zone_bytes ({} octets)",
+                limits.bytes
+            )));
+        }
         let (m, mac) = check_response(raw, req.id, key, prior.as_deref(), index == 0)?;
         if key.is_some() {
             prior = mac;
         }
         index += 1;
         records.extend(m.answers);
+        if records.len() > limits.records.saturating_add(2) {
+            return Err(E::TooLarge(format!(
+                "more than limits.zone_records ({})",
+                limits.records
+            )));
+        }
         result = interpret(&records, ours.and_then(soa_serial))?;
         Ok(result.is_some())
     })
@@ -211,7 +229,14 @@ pub async fn transfer(
         }
         Some(Interpreted::Incremental(diffs)) => {
             let base = current.ok_or(E::UnaskedIncrement)?;
-            Ok(Fetched::Incremental(apply(base, &records, &diffs)?))
+            let zone = apply(base, &records, &diffs)?;
+            if zone.len() > limits.records {
+                return Err(E::TooLarge(format!(
+                    "the zone would have more than limits.zone_records ({})",
+                    limits.records
+                )));
+            }
+            Ok(Fetched::Incremental(zone))
         }
         None => Err(E::EndedEarly),
     }

@@ -44,6 +44,9 @@ pub enum TransferError {
     EmptyAnswer,
     #[error("{0} sent no SOA for {1}")]
     NoSoa(SocketAddr, Name),
+    /// A transfer that would make the zone larger than `limits` allows.
+    #[error("transfer stopped: {0}")]
+    TooLarge(String),
     #[error("transfer ended early")]
     EndedEarly,
     /// The answer breaks RFC 5936 §2.2 or RFC 1995 §4 framing (SOA first, serial chain).

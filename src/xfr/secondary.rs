@@ -288,11 +288,12 @@ impl Secondaries {
             r.pop();
             r
         });
-        let (records, how) = match client::transfer(primary, name, ours.as_deref(), key).await? {
-            Fetched::UpToDate => return Ok(()),
-            Fetched::Full(r) => (r, "AXFR"),
-            Fetched::Incremental(r) => (r, "IXFR"),
-        };
+        let (records, how) =
+            match client::transfer(primary, name, ours.as_deref(), key, self.cfg().limits).await? {
+                Fetched::UpToDate => return Ok(()),
+                Fetched::Full(r) => (r, "AXFR"),
+                Fetched::Incremental(r) => (r, "IXFR"),
+            };
         self.apply(name, records, primary, how, path)
     }
 

@@ -142,13 +142,23 @@ impl ZoneSet {
             let loaded = match &zc.source {
                 // A file that cannot be read is one problem, where the zone is configured,
                 // not a line 0 of the file and its missing SOA besides.
-                ZoneSource::File(path) => match std::fs::File::open(path) {
-                    Err(e) => {
-                        let what = format!("zone {}: cannot read {}: {e}", zc.name, path.display());
-                        Err(vec![at_config(what)])
+                ZoneSource::File(path) => {
+                    match std::fs::File::open(path).and_then(|f| f.metadata()) {
+                        Err(e) => {
+                            let what =
+                                format!("zone {}: cannot read {}: {e}", zc.name, path.display());
+                            Err(vec![at_config(what)])
+                        }
+                        Ok(m) if m.len() > cfg.limits.bytes => Err(vec![at_config(format!(
+                            "zone {}: {} is {} octets, more than limits.zone_bytes ({})",
+                            zc.name,
+                            path.display(),
+                            m.len(),
+                            cfg.limits.bytes
+                        ))]),
+                        Ok(_) => Zone::load(&zc.name, path),
                     }
-                    Ok(_) => Zone::load(&zc.name, path),
-                },
+                }
                 ZoneSource::Embedded(text) => {
                     Zone::from_text(&zc.name, text, &format!("<embedded>/{}zone", zc.name))
                 }
@@ -163,6 +173,13 @@ impl ZoneSet {
             if zones.contains_key(&zc.name) || unavailable.contains(&zc.name) {
                 problems.push(at_config(format!("zone {} is configured twice", zc.name)));
             }
+            let loaded = loaded.and_then(|z| match z.record_count > cfg.limits.records {
+                true => Err(vec![at_config(format!(
+                    "zone {} has {} records, more than limits.zone_records ({})",
+                    zc.name, z.record_count, cfg.limits.records
+                ))]),
+                false => Ok(z),
+            });
             match loaded {
                 Ok(mut z) => {
                     if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {

@@ -373,6 +373,7 @@ pub fn exists(p: &Path) -> bool {
 pub mod backend;
 pub mod bind;
 pub mod compare;
+pub mod hostile;
 pub mod knot;
 pub mod nsd;
 
