@@ -18,7 +18,6 @@ use tracing::{error, info, warn};
 use crate::admin::{self, Admin};
 use crate::config::{self, CheckConfig, Config, LogFormat, TcpLimits, ZoneSource};
 use crate::dns::conns::Conns;
-use crate::dns::transfer;
 use crate::dns::{Engine, tcp, udp};
 use crate::health::check::Checker;
 use crate::health::prober::{ProbeFn, Target};
@@ -267,8 +266,7 @@ async fn run(
     log_zones(&zones);
     let store = Arc::new(Store::new(zones));
     let engine = Engine::new(store.clone());
-    engine.set_xfr_policy(transfer::Policy::from_config(&cfg));
-    engine.set_rrl(cfg.rrl);
+    engine.configure(&cfg);
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     let prober = start_prober(&cfg, &store, &engine, &tracker, probes)?;
@@ -285,11 +283,7 @@ async fn run(
         let on_change = Box::new(move || {
             let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
             p.reconfigure(targets(&cfg, &z.get()));
-            a.announce(
-                &z.get(),
-                &cfg.transfer.notify,
-                transfer::Policy::from_config(&cfg).required,
-            );
+            a.announce(&z.get(), &cfg.transfer.notify, cfg.transfer.key.clone());
         });
         Secondaries::new(
             store.clone(),
@@ -560,14 +554,12 @@ impl Running {
                 }
                 let cfg = Arc::new(cfg);
                 *self.current.lock().unwrap_or_else(|x| x.into_inner()) = cfg.clone();
-                let policy = transfer::Policy::from_config(&cfg);
                 self.announcer.announce(
                     &self.store.get(),
                     &cfg.transfer.notify,
-                    policy.required.clone(),
+                    cfg.transfer.key.clone(),
                 );
-                self.engine.set_xfr_policy(policy);
-                self.engine.set_rrl(cfg.rrl);
+                self.engine.configure(&cfg);
                 self.prober.reconfigure(targets(&cfg, &self.store.get()));
                 self.secondaries.reconfigure(cfg);
                 counters.reloads_ok.fetch_add(1, Ordering::Relaxed);

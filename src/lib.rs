@@ -48,9 +48,11 @@ mod zone;
 mod zonefile;
 
 // What the integration tests drive directly, besides the binary.
-pub use config::{Config, LogFormat, parse as parse_config};
+pub use config::{Config, LogFormat, ZoneLimits, parse as parse_config};
+pub use dns::engine::TcpReply;
 pub use dns::{Engine, ImageLimits, Transport};
 pub use health::Snapshot;
 pub use problem::Problem;
 pub use wire::tsig::Key as TsigKey;
+pub use xfr::client::Receiver as TransferReceiver;
 pub use zone::{Store, Zone, ZoneSet};

@@ -109,6 +109,13 @@ impl Engine {
         self.zones.get()
     }
 
+    /// Applies the settings of `cfg` that the engine holds: who may transfer zones out,
+    /// and response rate limiting (at start and on reload).
+    pub fn configure(&self, cfg: &crate::config::Config) {
+        self.set_xfr_policy(transfer::Policy::from_config(cfg));
+        self.set_rrl(cfg.rrl);
+    }
+
     /// Sets response rate limiting (start and reload); counts are kept when the
     /// settings are unchanged.
     pub fn set_rrl(&self, cfg: Option<RrlConfig>) {

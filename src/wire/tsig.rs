@@ -193,8 +193,9 @@ impl Key {
         prior: Option<&[u8]>,
         first: bool,
     ) -> Result<Vec<u8>, Failure> {
-        let (tbs, rr) =
-            signed_bitmessage_to_buf(msg, prior, first).map_err(|_| Failure::Missing)?;
+        let (tbs, rr) = signed_bitmessage_to_buf(msg, prior, first)
+            .or_else(|_| lenient_tbs(msg, prior, first).ok_or(()))
+            .map_err(|_| Failure::Missing)?;
         if rr.name != self.name || rr.data.algorithm != self.algorithm {
             return Err(Failure::BadKey);
         }
@@ -204,6 +205,62 @@ impl Key {
             return Err(Failure::BadTime);
         }
         Ok(rr.data.mac.clone())
+    }
+}
+
+/// The signed data and TSIG record of a message that hickory's reader refuses although it
+/// is valid: one with a record of empty RDATA (RFC 3597 allows `TYPE65000 \# 0`), which
+/// hickory reads only in UPDATE. The records before the TSIG are skipped on the wire
+/// alone, the TSIG is read from a message holding nothing else, and the signed data is
+/// put together from the real message (RFC 8945 §4.3.3).
+fn lenient_tbs(
+    msg: &[u8],
+    prior: Option<&[u8]>,
+    first: bool,
+) -> Option<(Vec<u8>, Box<Record<TSIG>>)> {
+    let count = |at: usize| -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes([
+            *msg.get(at)?,
+            *msg.get(at + 1)?,
+        ])))
+    };
+    let (qd, records) = (count(4)?, count(6)? + count(8)? + count(10)?);
+    let mut at = 12;
+    for _ in 0..qd {
+        at = skip_name(msg, at)? + 4;
+    }
+    for _ in 0..records.checked_sub(1)? {
+        at = skip_name(msg, at)? + 10;
+        at += count(at - 2)?;
+    }
+    let tsig = msg.get(at..)?;
+    let mut alone = vec![0u8; 12];
+    alone[..4].copy_from_slice(msg.get(..4)?);
+    alone[11] = 1;
+    alone.extend_from_slice(tsig);
+    let (tbs_alone, rr) = signed_bitmessage_to_buf(&alone, prior, first).ok()?;
+    let before = prior.map_or(0, |p| p.len() + 2);
+    let mut tbs = tbs_alone.get(..before)?.to_vec();
+    let mut header = msg.get(..12)?.to_vec();
+    header[..2].copy_from_slice(&rr.data.oid.to_be_bytes());
+    let ar = u16::from_be_bytes([header[10], header[11]]).checked_sub(1)?;
+    header[10..12].copy_from_slice(&ar.to_be_bytes());
+    tbs.extend_from_slice(&header);
+    tbs.extend_from_slice(msg.get(12..at)?);
+    tbs.extend_from_slice(tbs_alone.get(before + 12..)?);
+    Some((tbs, rr))
+}
+
+/// The offset just past the wire name at `at`.
+fn skip_name(msg: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let len = *msg.get(at)?;
+        match len {
+            0 => return Some(at + 1),
+            l if l & 0xc0 == 0xc0 => return Some(at + 2),
+            l if l & 0xc0 != 0 => return None,
+            l => at += 1 + usize::from(l),
+        }
     }
 }
 

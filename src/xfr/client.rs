@@ -179,9 +179,8 @@ async fn tcp_exchange(
 }
 
 /// Transfers `zone` from `primary`: IXFR from `current` (our records, SOA first) when we
-/// have a copy, else AXFR.
-/// A transfer past `limits` (records received, or octets of its messages) is ended and
-/// fails; the copy served keeps serving.
+/// have a copy, else AXFR. A transfer past `limits` (records received, or octets of its
+/// messages) is ended and fails; the copy served keeps serving.
 pub async fn transfer(
     primary: SocketAddr,
     zone: &Name,
@@ -189,56 +188,99 @@ pub async fn transfer(
     key: Option<&Key>,
     limits: ZoneLimits,
 ) -> Result<Fetched, E> {
-    let ours = current.and_then(|c| c.first());
-    let req = request(zone, ours);
+    let req = request(zone, current.and_then(|c| c.first()));
     let (bytes, mac) = encode(&req, key)?;
-    let mut records: Vec<Record> = Vec::new();
-    let mut prior = mac;
-    let mut index = 0usize;
-    let mut result = None;
-    let mut octets = 0u64;
-    tcp_exchange(primary, &bytes, |raw| {
-        octets += raw.len() as u64;
-        if octets > limits.bytes {
+    let mut rx = Receiver::new(req.id, current, key, mac, limits);
+    tcp_exchange(primary, &bytes, |raw| rx.take(raw)).await?;
+    rx.finish()
+}
+
+/// The messages of one transfer as they arrive: each checked (ID, RCODE, TSIG chained to
+/// the last, RFC 8945 §5.3.1), its records kept, and the whole read as AXFR or IXFR.
+pub struct Receiver<'a> {
+    id: u16,
+    current: Option<&'a [Record]>,
+    key: Option<&'a Key>,
+    prior: Option<Vec<u8>>,
+    limits: ZoneLimits,
+    index: usize,
+    octets: u64,
+    records: Vec<Record>,
+    result: Option<Interpreted>,
+}
+
+impl<'a> Receiver<'a> {
+    /// For a request with `id` (signed with `key`, whose MAC is `mac`), from a secondary
+    /// that holds `current`.
+    pub fn new(
+        id: u16,
+        current: Option<&'a [Record]>,
+        key: Option<&'a Key>,
+        mac: Option<Vec<u8>>,
+        limits: ZoneLimits,
+    ) -> Receiver<'a> {
+        Receiver {
+            id,
+            current,
+            key,
+            prior: mac,
+            limits,
+            index: 0,
+            octets: 0,
+            records: Vec::new(),
+            result: None,
+        }
+    }
+
+    /// Takes one message; true when the transfer is complete.
+    pub fn take(&mut self, raw: &[u8]) -> Result<bool, E> {
+        self.octets += raw.len() as u64;
+        if self.octets > self.limits.bytes {
+            let limit = self.limits.bytes;
             return Err(E::TooLarge(format!(
-                "more than limits.zone_bytes ({} octets)",
-                limits.bytes
+                "more than limits.zone_bytes ({limit} octets)"
             )));
         }
-        let (m, mac) = check_response(raw, req.id, key, prior.as_deref(), index == 0)?;
-        if key.is_some() {
-            prior = mac;
+        let first = self.index == 0;
+        let (m, mac) = check_response(raw, self.id, self.key, self.prior.as_deref(), first)?;
+        if self.key.is_some() {
+            self.prior = mac;
         }
-        index += 1;
-        records.extend(m.answers);
-        if records.len() > limits.records.saturating_add(2) {
+        self.index += 1;
+        self.records.extend(m.answers);
+        if self.records.len() > self.limits.records.saturating_add(2) {
+            let limit = self.limits.records;
             return Err(E::TooLarge(format!(
-                "more than limits.zone_records ({})",
-                limits.records
+                "more than limits.zone_records ({limit})"
             )));
         }
-        result = interpret(&records, ours.and_then(soa_serial))?;
-        Ok(result.is_some())
-    })
-    .await?;
-    match result {
-        Some(Interpreted::UpToDate) => Ok(Fetched::UpToDate),
-        Some(Interpreted::Full) => {
-            records.pop();
-            Ok(Fetched::Full(records))
-        }
-        Some(Interpreted::Incremental(diffs)) => {
-            let base = current.ok_or(E::UnaskedIncrement)?;
-            let zone = apply(base, &records, &diffs)?;
-            if zone.len() > limits.records {
-                return Err(E::TooLarge(format!(
-                    "the zone would have more than limits.zone_records ({})",
-                    limits.records
-                )));
+        let ours = self.current.and_then(|c| c.first()).and_then(soa_serial);
+        self.result = interpret(&self.records, ours)?;
+        Ok(self.result.is_some())
+    }
+
+    /// What the transfer brought, once complete.
+    pub fn finish(self) -> Result<Fetched, E> {
+        let mut records = self.records;
+        match self.result {
+            Some(Interpreted::UpToDate) => Ok(Fetched::UpToDate),
+            Some(Interpreted::Full) => {
+                records.pop();
+                Ok(Fetched::Full(records))
             }
-            Ok(Fetched::Incremental(zone))
+            Some(Interpreted::Incremental(diffs)) => {
+                let base = self.current.ok_or(E::UnaskedIncrement)?;
+                let zone = apply(base, &records, &diffs)?;
+                if zone.len() > self.limits.records {
+                    let limit = self.limits.records;
+                    return Err(E::TooLarge(format!(
+                        "the zone would have more than limits.zone_records ({limit})"
+                    )));
+                }
+                Ok(Fetched::Incremental(zone))
+            }
+            None => Err(E::EndedEarly),
         }
-        None => Err(E::EndedEarly),
     }
 }
 
