@@ -586,5 +586,8 @@ impl Running {
 fn log_zones(zones: &ZoneSet) {
     for z in zones.zones() {
         info!(zone = %z.origin, serial = z.serial, records = z.record_count, "zone loaded");
+        for w in &z.warnings {
+            warn!("{}:{}: {}", w.file, w.line, w.message);
+        }
     }
 }

@@ -80,3 +80,40 @@ fn sighup_swaps_in_new_zones_and_keeps_old_ones_on_error() {
     s.hup();
     wait_for(&s, "serial 4", || serial(&s) == 4);
 }
+
+/// Content changed under the same serial: the reload serves it (as BIND does) but warns,
+/// in the log and on the status page, because secondaries compare serials only.
+#[test]
+fn a_change_without_a_serial_change_is_warned_about() {
+    let cfg = format!(
+        "{}admin: \"127.0.0.1:{{ADMIN}}\"\n",
+        config_for(&[("r.test.", "r.zone")], "")
+    );
+    let s = Server::start(&cfg, &[("r.zone", &zone(7, "192.0.2.1"))]);
+    // The same content again: no warning.
+    s.hup();
+    wait_for(&s, "a first reload", || {
+        s.log().matches("reload done").count() == 1
+    });
+    assert!(!s.log().contains("content changed"), "{}", s.log());
+    std::fs::write(s.path("r.zone"), zone(7, "192.0.2.2")).unwrap();
+    s.hup();
+    wait_for(&s, "the warning", || {
+        s.log().contains("content changed but serial 7 did not")
+    });
+    wait_for(&s, "the new content", || {
+        s.udp("www.r.test.", RecordType::A).answers[0]
+            .data
+            .to_string()
+            == "192.0.2.2"
+    });
+    let status = s.http("GET", "/status", None).1;
+    assert!(
+        status.contains("content changed but serial 7 did not"),
+        "{status}"
+    );
+    assert!(
+        status.contains("rrdns.yaml:"),
+        "the warning names where the zone is configured: {status}"
+    );
+}

@@ -35,16 +35,17 @@ pub fn render(s: &Status) -> String {
         s.uptime_seconds
     );
     h.push_str(
-        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th></tr>",
+        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th><th>warnings</th></tr>",
     );
     for z in &s.zones {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td></tr>",
             esc(&z.name),
             z.state,
             z.serial,
-            z.records
+            z.records,
+            esc(&z.warnings.join("; "))
         );
     }
     h.push_str("</table><h2>Pools</h2>");

@@ -28,6 +28,9 @@ pub struct ZoneStatus {
     pub state: &'static str,
     pub serial: u32,
     pub records: usize,
+    /// What loading the zone warned about (`FILE:LINE: message`), such as content that
+    /// changed under an unchanged serial.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,12 +88,16 @@ fn zone_states(zones: &crate::zone::ZoneSet) -> Vec<ZoneStatus> {
         state: "loaded",
         serial: z.serial,
         records: z.record_count,
+        warnings: (z.warnings.iter())
+            .map(|w| format!("{}:{}: {}", w.file, w.line, w.message))
+            .collect(),
     });
     let waiting = zones.unavailable().map(|n| ZoneStatus {
         name: n.to_string(),
         state: "unavailable",
         serial: 0,
         records: 0,
+        warnings: Vec::new(),
     });
     let mut all: Vec<ZoneStatus> = loaded.chain(waiting).collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));

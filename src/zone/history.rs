@@ -56,6 +56,16 @@ fn body(z: &Zone) -> Vec<Record> {
     r
 }
 
+/// Whether two versions of a zone hold different records (SOA included), compared as
+/// sets: a change that keeps the serial never reaches secondaries (RFC 1996 §2.1).
+pub fn differs(old: &Zone, new: &Zone) -> bool {
+    if old.record_count != new.record_count {
+        return true;
+    }
+    let keys = |z: &Zone| -> HashSet<Vec<u8>> { zone_records(z).iter().map(key).collect() };
+    keys(old) != keys(new)
+}
+
 /// Gives `new` the history of `old` plus the step from `old` to `new`.
 pub fn carry(old: &Zone, new: &mut Zone) {
     if old.serial == new.serial {

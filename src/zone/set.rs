@@ -183,6 +183,13 @@ impl ZoneSet {
             match loaded {
                 Ok(mut z) => {
                     if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
+                        if old.serial == z.serial && history::differs(old, &z) {
+                            // As BIND warns: secondaries compare serials, not contents.
+                            z.warnings.push(at_config(format!(
+                                "zone {}: content changed but serial {} did not; secondaries will not see the change until the serial is increased",
+                                zc.name, z.serial
+                            )));
+                        }
                         carry_over(old, &mut z);
                     }
                     zones.insert(zc.name.clone(), z);
