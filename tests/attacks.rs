@@ -263,7 +263,7 @@ fn floods_of_bad_packets_are_counted_not_logged_one_by_one() {
 }
 
 /// What one source got back from a flood: full answers, truncated (slipped) ones.
-fn flood(to: SocketAddr, from: &str, queries: usize, per_second: usize) -> (usize, usize) {
+fn flood(to: SocketAddr, from: &str, queries: usize, per_second: usize) -> (usize, usize, f64) {
     let sock = std::net::UdpSocket::bind((from, 0)).unwrap();
     sock.set_nonblocking(true).unwrap();
     let q = query_bytes("www.example.test.", RecordType::A, None);
@@ -287,12 +287,13 @@ fn flood(to: SocketAddr, from: &str, queries: usize, per_second: usize) -> (usiz
             std::thread::sleep(wait);
         }
     }
+    let sending = start.elapsed().as_secs_f64();
     let end = Instant::now() + Duration::from_millis(500);
     while Instant::now() < end {
         take(&sock);
         std::thread::sleep(Duration::from_millis(10));
     }
-    (full, tc)
+    (full, tc, sending)
 }
 
 /// Response rate limiting: 50,000 identical queries from one source in 5 s are answered
@@ -309,19 +310,25 @@ fn response_rate_limiting_answers_a_flood_at_the_rate_and_slips_the_rest() {
     let mut ours = None;
     for (who, addr) in peers(&s, &nsd) {
         let honest = std::thread::spawn(move || flood(addr, "127.9.0.1", 50, 10));
-        let (full, tc) = flood(addr, "127.0.0.1", 50_000, 10_000);
-        let (honest_full, _) = honest.join().unwrap();
+        let (full, tc, secs) = flood(addr, "127.0.0.1", 50_000, 10_000);
+        let (honest_full, _, _) = honest.join().unwrap();
         eprintln!(
-            "{who}: flood of 50,000 → {full} answered, {tc} truncated; a second source 50 → {honest_full} answered"
+            "{who}: flood of 50,000 in {secs:.1} s → {full} answered, {tc} truncated; a second source 50 → {honest_full} answered"
         );
         if who == "rrdns" {
-            ours = Some((full, tc, honest_full));
+            ours = Some((full, tc, secs, honest_full));
         }
     }
-    let (full, tc, honest_full) = ours.unwrap();
-    // 20 a second over 5–6 s.
-    assert!((60..=160).contains(&full), "{full} answered in full");
-    assert!(tc > 15_000 && tc < 26_000, "{tc} slipped");
+    let (full, tc, secs, honest_full) = ours.unwrap();
+    // 20 a second, in each second the flood lasted (a busy machine may stretch it).
+    let most = 20 * (secs.ceil() as usize + 2);
+    assert!(
+        full >= 40 && full <= most,
+        "{full} answered in full in {secs:.1} s"
+    );
+    // Every second response past the rate is slipped; the kernel may drop some of the
+    // flood on the way in when the machine is busy.
+    assert!(tc > 12_000 && tc <= 25_000, "{tc} slipped");
     assert_eq!(honest_full, 50, "the second source");
     let m = s.http("GET", "/metrics", None).1;
     assert!(
