@@ -14,11 +14,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port free on 127.0.0.1 for both UDP and TCP (and on ::1 when asked).
+/// A port free on 127.0.0.1 and ::1 for both UDP and TCP, for a peer that must be told
+/// a port before it starts. It is drawn below the kernel's ephemeral range (32768 and up),
+/// so that no connection or socket bound to port 0 meanwhile can take it before the
+/// peer binds it (ports from the ephemeral range were taken that way on a busy machine).
 pub fn free_port() -> u16 {
     loop {
-        let u = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-        let port = u.local_addr().unwrap().port();
+        let port = fastrand::u16(20_000..32_000);
+        let Ok(_held) = UdpSocket::bind(("127.0.0.1", port)) else {
+            continue;
+        };
         if TcpListener::bind(("127.0.0.1", port)).is_ok()
             && UdpSocket::bind(("::1", port)).is_ok()
             && TcpListener::bind(("::1", port)).is_ok()
