@@ -331,6 +331,7 @@ async fn run(
             return Err(e);
         }
     };
+    crate::sdnotify::notify("READY=1");
     let running = Running {
         path,
         store,
@@ -342,12 +343,17 @@ async fn run(
     };
     loop {
         tokio::select! {
-            _ = hup.recv() => running.reload(&cfg).await,
+            _ = hup.recv() => {
+                crate::sdnotify::reloading();
+                running.reload(&cfg).await;
+                crate::sdnotify::notify("READY=1");
+            }
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
     info!("shutting down");
+    crate::sdnotify::notify("STOPPING=1");
     shut_down(&running.prober, &running.secondaries, &stop, &tracker).await;
     Ok(())
 }

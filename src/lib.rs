@@ -4,9 +4,10 @@
 //! Each module uses only modules of lower layers (`tests/layers.rs` holds this):
 //! ```text
 //! problem  wire  balance  metrics    leaves: a problem at FILE:LINE; the DNS wire format
-//! noise                              (header, names, request parser, answer images, TSIG);
+//! noise sdnotify                     (header, names, request parser, answer images, TSIG);
 //!                                    which addresses an answer carries; counters; logs
-//!                                    of remotely caused events, rate-limited
+//!                                    of remotely caused events, rate-limited; readiness to
+//!                                    the service manager
 //! zonefile                           master-file text → records with their FILE:LINE
 //! config                             YAML → a validated, typed Config (keys built, checks typed)
 //! zone                               Zone, ZoneSet, Store (the served set, swapped whole),
@@ -42,6 +43,7 @@ mod health;
 mod metrics;
 mod noise;
 mod problem;
+mod sdnotify;
 mod wire;
 mod xfr;
 mod zone;

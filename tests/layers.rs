@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("balance", 0),
     ("metrics", 0),
     ("noise", 0),
+    ("sdnotify", 0),
     ("cli", 0),
     ("wire", 1),
     ("zonefile", 2),

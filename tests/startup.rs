@@ -69,3 +69,49 @@ fn json_logs_are_one_object_per_line() {
     );
     assert!(lines.iter().all(|v| v["level"].is_string()), "{log}");
 }
+
+/// systemd's `Type=notify` without systemd: a datagram socket named by `NOTIFY_SOCKET`
+/// gets READY=1 once rrdns answers, RELOADING=1 (with MONOTONIC_USEC) and READY=1 around
+/// a SIGHUP, and STOPPING=1 at SIGTERM.
+#[test]
+fn the_service_manager_is_told_ready_reloading_and_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let zone = project_file("zones/example.test.zone");
+    std::fs::write(dir.path().join("z.zone"), zone).unwrap();
+    let cfg = dir.path().join("rrdns.yaml");
+    std::fs::write(
+        &cfg,
+        config_for(&[("example.test.", "z.zone")], "").replace("{PORT}", "0"),
+    )
+    .unwrap();
+    let path = sock_path.display().to_string();
+    let s = Server::spawn_env(dir, cfg, &[("NOTIFY_SOCKET", &path)]);
+    let mut buf = [0u8; 256];
+    let mut next = || {
+        let n = sock.recv(&mut buf).expect("a notification");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert_eq!(next(), "READY=1");
+    // Ready means answering.
+    assert!(
+        !s.udp("www.example.test.", hickory_proto::rr::RecordType::A)
+            .answers
+            .is_empty()
+    );
+    s.hup();
+    let reloading = next();
+    assert!(
+        reloading.starts_with("RELOADING=1\nMONOTONIC_USEC="),
+        "{reloading}"
+    );
+    let usec: u64 = reloading.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(usec > 0);
+    assert_eq!(next(), "READY=1");
+    assert!(s.log().contains("reload done"), "{}", s.log());
+    signal(&s.child, "TERM");
+    assert_eq!(next(), "STOPPING=1");
+}

@@ -79,6 +79,11 @@ impl Server {
 
     /// Starts rrdns on an existing directory and configuration (e.g. to test a restart).
     pub fn spawn(dir: tempfile::TempDir, cfg: PathBuf) -> Server {
+        Self::spawn_env(dir, cfg, &[])
+    }
+
+    /// [`Server::spawn`] with more environment variables.
+    pub fn spawn_env(dir: tempfile::TempDir, cfg: PathBuf, env: &[(&str, &str)]) -> Server {
         let log_path = dir.path().join("rrdns.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -93,6 +98,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(log)
             .env("RRDNS_LOG", "info")
+            .envs(env.iter().copied())
             .spawn()
             .expect("start rrdns");
         let mut s = Server {
