@@ -77,8 +77,40 @@ fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
     }
 }
 
-/// `rrdns check`: validates everything, prints a summary per zone, exit 1 on any problem.
-pub fn check(path: Option<&Path>) -> ExitCode {
+/// `rrdns check --zone NAME FILE`: one zone file alone, as `named-checkzone` checks it.
+pub fn check_zone(name: &str, file: &Path) -> ExitCode {
+    let origin = match Name::from_utf8(name).map(|mut n| {
+        n.set_fqdn(true);
+        n
+    }) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{name}: not a zone name: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = std::fs::File::open(file) {
+        eprintln!("{}: cannot read: {e}", file.display());
+        return ExitCode::FAILURE;
+    }
+    match crate::zone::Zone::load(&origin, file) {
+        Ok(z) => {
+            summary(&z, "");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rrdns check`: validates everything, prints a summary per zone (or, with `print`, the
+/// effective configuration), exit 1 on any problem.
+pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
     let (cfg, mut problems) = load_config(path);
     let zones = match &cfg {
         Some(cfg) => match build_zones(cfg, None) {
@@ -97,6 +129,10 @@ pub fn check(path: Option<&Path>) -> ExitCode {
         eprintln!("{} problem(s) found", problems.len());
         return ExitCode::FAILURE;
     };
+    if print {
+        print!("{}", config::print::render(&cfg));
+        return ExitCode::SUCCESS;
+    }
     for zc in &cfg.zones {
         let pools: Vec<String> = cfg
             .pools
@@ -114,15 +150,20 @@ pub fn check(path: Option<&Path>) -> ExitCode {
             println!("{} secondary, no copy yet pools {pools}", zc.name);
             continue;
         };
-        for w in &z.warnings {
-            eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
-        }
-        println!(
-            "{} serial {} records {} pools {pools}",
-            z.origin, z.serial, z.record_count
-        );
+        summary(z, &format!(" pools {pools}"));
     }
     ExitCode::SUCCESS
+}
+
+/// A zone's warnings on stderr and its summary line on stdout, for `rrdns check`.
+fn summary(z: &crate::zone::Zone, more: &str) {
+    for w in &z.warnings {
+        eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
+    }
+    println!(
+        "{} serial {} records {}{more}",
+        z.origin, z.serial, z.record_count
+    );
 }
 
 /// `rrdns serve`: runs until SIGTERM/SIGINT.

@@ -1,4 +1,5 @@
-//! Command-line interface: `rrdns [serve] [-c FILE]` and `rrdns check -c FILE`.
+//! Command-line interface: `rrdns [serve] [-c FILE]`, `rrdns check [-c FILE] [--print]` and
+//! `rrdns check --zone NAME FILE`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -21,9 +22,21 @@ pub enum Command {
         config: Option<PathBuf>,
     },
     /// Validate the configuration and every zone; print a summary line per zone.
+    ///
+    /// With --zone NAME FILE, check one zone file alone, without a configuration (like
+    /// named-checkzone).
     Check {
         /// YAML configuration file (default: the embedded configuration).
-        #[arg(short, long, value_name = "FILE")]
+        #[arg(short, long, value_name = "FILE", conflicts_with = "zone")]
         config: Option<PathBuf>,
+        /// Check the zone file FILE as zone NAME, without a configuration.
+        #[arg(long, value_name = "NAME", requires = "file")]
+        zone: Option<String>,
+        /// The zone file to check with --zone.
+        #[arg(value_name = "FILE", requires = "zone")]
+        file: Option<PathBuf>,
+        /// Print the effective configuration, every default filled in, as YAML.
+        #[arg(long, conflicts_with = "zone")]
+        print: bool,
     },
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match &cli.command {
-        Some(Command::Check { config } | Command::Serve { config }) => config.clone(),
+        Some(Command::Check { config, .. } | Command::Serve { config }) => config.clone(),
         None => None,
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RRDNS_LOG")
@@ -24,7 +24,12 @@ fn main() -> ExitCode {
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
     match cli.command {
-        Some(Command::Check { config }) => rrdns::app::check(config.as_deref()),
+        Some(Command::Check {
+            zone: Some(zone),
+            file: Some(file),
+            ..
+        }) => rrdns::app::check_zone(&zone, &file),
+        Some(Command::Check { config, print, .. }) => rrdns::app::check(config.as_deref(), print),
         Some(Command::Serve { config }) => rrdns::app::serve(config.as_deref()),
         None => rrdns::app::serve(None),
     }

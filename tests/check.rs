@@ -259,3 +259,80 @@ fn a_zone_past_the_limits_is_refused_where_it_is_configured() {
         "{err}"
     );
 }
+
+fn rrdns(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `rrdns check --zone NAME FILE` checks one zone file without a configuration, and agrees
+/// with `named-checkzone` on a good file and a broken one.
+#[test]
+fn a_zone_file_is_checked_alone_like_named_checkzone() {
+    let good = root().join("zones/example.test.zone");
+    let good = good.to_str().unwrap();
+    let (code, out, err) = rrdns(&["check", "--zone", "example.test", good]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("example.test. serial "), "{out}");
+    let bind = Command::new("named-checkzone")
+        .args(["example.test", good])
+        .output()
+        .unwrap();
+    assert!(bind.status.success());
+
+    let d = tempfile::tempdir().unwrap();
+    let broken = d.path().join("broken.zone");
+    let text = project_file("zones/example.test.zone").replace("192.0.2.10", "192.0.2.300");
+    std::fs::write(&broken, text).unwrap();
+    let broken = broken.to_str().unwrap();
+    let (code, _, err) = rrdns(&["check", "--zone", "example.test.", broken]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("{broken}:")), "FILE:LINE: {err}");
+    let bind = Command::new("named-checkzone")
+        .args(["example.test", broken])
+        .output()
+        .unwrap();
+    assert!(!bind.status.success());
+
+    let (code, _, err) = rrdns(&["check", "--zone", "example.test.", "/nonexistent.zone"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent.zone: cannot read"), "{err}");
+}
+
+/// `rrdns check -c FILE --print` shows the configuration with every default filled in,
+/// and what it prints is itself a configuration that checks.
+#[test]
+fn print_shows_the_effective_configuration() {
+    let d = tempfile::tempdir().unwrap();
+    with_example_zone(
+        d.path(),
+        "zones:\n  - name: example.test.\n    file: z.zone\n",
+    );
+    let cfg = d.path().join("rrdns.yaml");
+    let (code, out, err) = rrdns(&["check", "-c", cfg.to_str().unwrap(), "--print"]);
+    assert_eq!(code, 0, "{err}");
+    for default in [
+        "listen: [\"127.0.0.1:5353\"]",
+        "ttl: 30",
+        "weighting: duplicate",
+        "max_connections: 1000",
+        "idle_timeout: 3s",
+        "zone_records: 3000000",
+    ] {
+        assert!(out.contains(default), "{default} missing from:\n{out}");
+    }
+    std::fs::write(d.path().join("printed.yaml"), &out).unwrap();
+    let (code, _, err) = rrdns(&[
+        "check",
+        "-c",
+        d.path().join("printed.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+}

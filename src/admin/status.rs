@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::Admin;
-use crate::balance::{AllDown, HealthView, Weighting};
+use crate::balance::HealthView;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -63,22 +63,6 @@ pub struct BackendStatus {
     pub latency_ms: Option<f64>,
     pub probes: u64,
     pub seconds_since_transition: Option<u64>,
-}
-
-fn weighting(w: Weighting) -> &'static str {
-    match w {
-        Weighting::Duplicate => "duplicate",
-        Weighting::Order => "order",
-        Weighting::Sample => "sample",
-    }
-}
-
-fn all_down(a: AllDown) -> &'static str {
-    match a {
-        AllDown::All => "all",
-        AllDown::None => "none",
-        AllDown::Servfail => "servfail",
-    }
 }
 
 /// Every configured zone: those served, then those without data, by name.
@@ -172,10 +156,10 @@ pub fn build(admin: &Admin) -> Status {
             name: name.to_string(),
             rtype: rtype.to_string(),
             configured: plan.pool.is_some(),
-            weighting: weighting(plan.policy.weighting),
+            weighting: plan.policy.weighting.name(),
             ttl: plan.policy.ttl,
             answers: plan.policy.answers,
-            all_down: all_down(plan.policy.all_down),
+            all_down: plan.policy.all_down.name(),
             check,
             all_out,
             backends,

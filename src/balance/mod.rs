@@ -22,6 +22,28 @@ pub enum Weighting {
     Sample,
 }
 
+impl Weighting {
+    /// The name in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Weighting::Duplicate => "duplicate",
+            Weighting::Order => "order",
+            Weighting::Sample => "sample",
+        }
+    }
+}
+
+impl AllDown {
+    /// The name in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            AllDown::All => "all",
+            AllDown::None => "none",
+            AllDown::Servfail => "servfail",
+        }
+    }
+}
+
 /// What to serve when no address is healthy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AllDown {

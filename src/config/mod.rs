@@ -5,6 +5,7 @@
 
 pub mod file;
 mod limits;
+pub mod print;
 mod unknown;
 pub mod validate;
 
