@@ -15,7 +15,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
-use crate::admin::{self, Admin};
+use crate::admin::{self, Admin, ReloadOutcome};
+
+/// A request for a reload over the admin API, answered with its outcome.
+type ReloadRequest = tokio::sync::oneshot::Sender<ReloadOutcome>;
 use crate::config::{self, CheckConfig, Config, LogFormat, TcpLimits, ZoneSource};
 use crate::dns::conns::Conns;
 use crate::dns::{Engine, tcp, udp};
@@ -252,9 +255,13 @@ fn start_prober(
     Ok(prober)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn start_admin(
     cfg: &Config,
     tcp: &Arc<Conns>,
+    secondaries: &Arc<Secondaries>,
+    reload: &tokio::sync::mpsc::Sender<ReloadRequest>,
+    last_reload: &Arc<Mutex<Option<ReloadOutcome>>>,
     store: &Arc<Store>,
     engine: &Arc<Engine>,
     prober: &Arc<Prober>,
@@ -273,6 +280,9 @@ async fn start_admin(
         token: cfg.admin_token.clone(),
         started: std::time::Instant::now(),
         tcp: tcp.clone(),
+        secondaries: secondaries.clone(),
+        reload: reload.clone(),
+        last_reload: last_reload.clone(),
     });
     let stop = stop.clone();
     tracker.spawn(async move {
@@ -338,12 +348,26 @@ async fn run(
     // A listener that cannot be bound stops the server, and what started first is
     // stopped too: half a server (DNS without its admin interface) would look alive to a
     // service manager and never be restarted.
+    let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<ReloadRequest>(4);
+    let last_reload = Arc::new(Mutex::new(None));
     let started = async {
         let conns = Conns::new(tcp_connections(&cfg.tcp), cfg.tcp.max_per_client);
         for a in bind_all(&cfg, &conns, &engine, &stop, &tracker)? {
             info!("listening on {a} (udp, tcp)");
         }
-        start_admin(&cfg, &conns, &store, &engine, &prober, &stop, &tracker).await?;
+        start_admin(
+            &cfg,
+            &conns,
+            &secondaries,
+            &reload_tx,
+            &last_reload,
+            &store,
+            &engine,
+            &prober,
+            &stop,
+            &tracker,
+        )
+        .await?;
         let hup = signal(SignalKind::hangup())?;
         Ok::<_, anyhow::Error>((
             hup,
@@ -351,6 +375,19 @@ async fn run(
             signal(SignalKind::interrupt())?,
         ))
     };
+    // Drains given for a while (`"for": "30m"`) end by themselves.
+    tracker.spawn({
+        let (stop, prober) = (stop.clone(), prober.clone());
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => prober.expire_drains(),
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
+    });
     // Remotely caused events are logged once per window; the rest are summed up here.
     tracker.spawn({
         let stop = stop.clone();
@@ -383,14 +420,18 @@ async fn run(
         announcer,
     };
     loop {
-        tokio::select! {
-            _ = hup.recv() => {
-                crate::sdnotify::reloading();
-                running.reload(&cfg).await;
-                crate::sdnotify::notify("READY=1");
-            }
+        let asked = tokio::select! {
+            _ = hup.recv() => None,
+            Some(reply) = reload_rx.recv() => Some(reply),
             _ = term.recv() => break,
             _ = int.recv() => break,
+        };
+        crate::sdnotify::reloading();
+        let outcome = running.reload(&cfg).await;
+        crate::sdnotify::notify("READY=1");
+        *last_reload.lock().unwrap_or_else(|x| x.into_inner()) = Some(outcome.clone());
+        if let Some(reply) = asked {
+            let _ = reply.send(outcome);
         }
     }
     info!("shutting down");
@@ -575,7 +616,7 @@ pub fn log_format(path: Option<&Path>) -> LogFormat {
 
 impl Running {
     /// SIGHUP: rebuild everything off the query path; swap only if all of it is good.
-    async fn reload(&self, started: &Config) {
+    async fn reload(&self, started: &Config) -> ReloadOutcome {
         info!("reloading configuration and zones");
         let (path, store) = (self.path.clone(), self.store.clone());
         let built = tokio::task::spawn_blocking(move || {
@@ -611,6 +652,7 @@ impl Running {
                 self.secondaries.reconfigure(cfg);
                 counters.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 info!("reload done");
+                reloaded(Vec::new())
             }
             Ok(Err(problems)) => {
                 for p in &problems {
@@ -621,12 +663,23 @@ impl Running {
                     "reload failed with {} problem(s); still serving the previous zones",
                     problems.len()
                 );
+                reloaded(problems.iter().map(ToString::to_string).collect())
             }
             Err(e) => {
                 counters.reloads_failed.fetch_add(1, Ordering::Relaxed);
                 error!("reload failed: {e}; still serving the previous zones");
+                reloaded(vec![format!("reload failed: {e}")])
             }
         }
+    }
+}
+
+/// A reload's outcome: good when nothing went wrong.
+fn reloaded(problems: Vec<String>) -> ReloadOutcome {
+    ReloadOutcome {
+        ok: problems.is_empty(),
+        problems,
+        at: crate::metrics::unix_now(),
     }
 }
 

@@ -34,6 +34,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod ctl;
 
 mod admin;
 mod balance;

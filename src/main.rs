@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match &cli.command {
         Some(Command::Check { config, .. } | Command::Serve { config }) => config.clone(),
+        Some(Command::Ctl { .. }) => None,
         None => None,
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RRDNS_LOG")
@@ -31,6 +32,19 @@ fn main() -> ExitCode {
         }) => rrdns::app::check_zone(&zone, &file),
         Some(Command::Check { config, print, .. }) => rrdns::app::check(config.as_deref(), print),
         Some(Command::Serve { config }) => rrdns::app::serve(config.as_deref()),
+        Some(Command::Ctl {
+            admin,
+            config,
+            token,
+            action,
+        }) => rrdns::ctl::run(
+            rrdns::ctl::Target {
+                admin,
+                config,
+                token,
+            },
+            action,
+        ),
         None => rrdns::app::serve(None),
     }
 }

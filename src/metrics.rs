@@ -142,6 +142,13 @@ pub fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Seconds since the Unix epoch, now: the times the status page and `/status` show.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

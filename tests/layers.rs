@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("dns", 6),
     ("admin", 7),
     ("app", 8),
+    ("ctl", 8),
 ];
 
 fn src() -> PathBuf {

@@ -18,6 +18,8 @@ use std::time::Instant;
 use crate::dns::Engine;
 use crate::dns::conns::Conns;
 use crate::health::Prober;
+use crate::health::drain::{Drain, unix_now};
+use crate::xfr::secondary::Secondaries;
 use crate::zone::Store;
 
 /// What the handlers share.
@@ -31,6 +33,22 @@ pub struct Admin {
     pub started: Instant,
     /// The DNS TCP connections, for their counts in `/metrics`.
     pub tcp: Arc<Conns>,
+    /// The secondary zones, to refresh on request and report on.
+    pub secondaries: Arc<Secondaries>,
+    /// Asks the server for a reload and waits for how it went.
+    pub reload: tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<ReloadOutcome>>,
+    /// How the last reload went (by signal or by request).
+    pub last_reload: Arc<std::sync::Mutex<Option<ReloadOutcome>>>,
+}
+
+/// How a reload went.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReloadOutcome {
+    pub ok: bool,
+    /// Every problem, as `FILE:LINE: message`; the old zones kept serving.
+    pub problems: Vec<String>,
+    /// When it ended (seconds since the Unix epoch).
+    pub at: u64,
 }
 
 pub fn router(admin: Arc<Admin>) -> Router {
@@ -41,6 +59,9 @@ pub fn router(admin: Arc<Admin>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/api/backends/{address}/drain", post(drain).delete(undrain))
+        .route("/api/reload", post(reload))
+        .route("/api/zones/{zone}/refresh", post(refresh))
+        .route("/api/zones/{zone}/retransfer", post(retransfer))
         .with_state(admin)
 }
 
@@ -79,23 +100,154 @@ async fn readyz(State(a): State<Arc<Admin>>) -> Response {
     }
 }
 
-async fn drain(State(a): State<Arc<Admin>>, Path(addr): Path<String>, h: HeaderMap) -> Response {
-    set_drain(&a, &addr, &h, true)
+fn json(code: StatusCode, body: serde_json::Value) -> Response {
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /api/reload`: the same as SIGHUP, answered with the result: 200 and `ok: true`,
+/// or 422 with every problem (the old zones keep serving).
+async fn reload(State(a): State<Arc<Admin>>, h: HeaderMap) -> Response {
+    if let Some(denied) = denied(&a, &h) {
+        return denied;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if a.reload.send(tx).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    match rx.await {
+        Ok(outcome) => {
+            let code = if outcome.ok {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            json(code, serde_json::json!(outcome))
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response(),
+    }
+}
+
+async fn refresh(State(a): State<Arc<Admin>>, Path(zone): Path<String>, h: HeaderMap) -> Response {
+    trigger(&a, &zone, &h, false)
+}
+
+async fn retransfer(
+    State(a): State<Arc<Admin>>,
+    Path(zone): Path<String>,
+    h: HeaderMap,
+) -> Response {
+    trigger(&a, &zone, &h, true)
+}
+
+/// Starts a refresh (or a full transfer) of a secondary zone: 202, or 404 for a zone that
+/// is not a secondary here. The result shows on `/status` and in the log.
+fn trigger(a: &Admin, zone: &str, h: &HeaderMap, force: bool) -> Response {
+    if let Some(denied) = denied(a, h) {
+        return denied;
+    }
+    let name = match hickory_proto::rr::Name::from_utf8(zone) {
+        Ok(mut n) => {
+            n.set_fqdn(true);
+            n
+        }
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("'{zone}' is not a name: {e}\n"),
+            )
+                .into_response();
+        }
+    };
+    if !a.secondaries.trigger(&name, force) {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("{name} is not a secondary zone here\n"),
+        )
+            .into_response();
+    }
+    let action = if force { "retransfer" } else { "refresh" };
+    json(
+        StatusCode::ACCEPTED,
+        serde_json::json!({ "zone": name.to_string(), "action": action }),
+    )
+}
+
+/// What a drain request may say: `{"reason": "disk swap", "for": "30m"}` (both optional).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DrainRequest {
+    reason: Option<String>,
+    #[serde(rename = "for")]
+    duration: Option<String>,
+}
+
+async fn drain(
+    State(a): State<Arc<Admin>>,
+    Path(addr): Path<String>,
+    h: HeaderMap,
+    body: String,
+) -> Response {
+    if let Some(denied) = denied(&a, &h) {
+        return denied;
+    }
+    let req: DrainRequest = match body.trim() {
+        "" => DrainRequest::default(),
+        text => match serde_json::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let why = format!(
+                    "the body must be JSON like {{\"reason\": \"…\", \"for\": \"30m\"}}: {e}\n"
+                );
+                return (StatusCode::BAD_REQUEST, why).into_response();
+            }
+        },
+    };
+    let until = match req
+        .duration
+        .as_deref()
+        .map(crate::config::validate::parse_duration)
+    {
+        None => None,
+        Some(Some(d)) => Some(unix_now() + d.as_secs().max(1)),
+        Some(None) => {
+            let why = "'for' must be a duration such as 90s, 30m or 2h\n";
+            return (StatusCode::BAD_REQUEST, why).into_response();
+        }
+    };
+    let drain = Drain {
+        reason: req.reason.filter(|r| !r.is_empty()),
+        since: unix_now(),
+        until,
+    };
+    set_drain(&a, &addr, Some(drain))
 }
 
 async fn undrain(State(a): State<Arc<Admin>>, Path(addr): Path<String>, h: HeaderMap) -> Response {
-    set_drain(&a, &addr, &h, false)
+    if let Some(denied) = denied(&a, &h) {
+        return denied;
+    }
+    set_drain(&a, &addr, None)
 }
 
-fn set_drain(a: &Admin, addr: &str, h: &HeaderMap, drained: bool) -> Response {
-    if !authorized(a.token.as_deref(), h) {
-        return (
+/// 401 unless the request carries the token (when one is configured).
+fn denied(a: &Admin, h: &HeaderMap) -> Option<Response> {
+    (!authorized(a.token.as_deref(), h)).then(|| {
+        (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
             "missing or wrong bearer token\n",
         )
-            .into_response();
-    }
+            .into_response()
+    })
+}
+
+fn set_drain(a: &Admin, addr: &str, drain: Option<Drain>) -> Response {
+    let drained = drain.is_some();
     let Ok(ip) = addr.parse::<IpAddr>() else {
         return (
             StatusCode::BAD_REQUEST,
@@ -120,9 +272,15 @@ fn set_drain(a: &Admin, addr: &str, h: &HeaderMap, drained: bool) -> Response {
         )
             .into_response();
     }
-    match a.prober.set_drain(ip, drained) {
+    let details = drain.clone();
+    match a.prober.set_drain(ip, drain) {
         Ok(changed) => {
-            let body = serde_json::json!({ "address": ip, "drained": drained, "changed": changed });
+            let mut body =
+                serde_json::json!({ "address": ip, "drained": drained, "changed": changed });
+            if let Some(d) = details {
+                body["reason"] = serde_json::json!(d.reason);
+                body["until"] = serde_json::json!(d.until);
+            }
             (
                 [(header::CONTENT_TYPE, "application/json")],
                 body.to_string(),

@@ -12,6 +12,15 @@ th{background:#f3f3f3}.up{background:#dff5df}.down{background:#f9d6d6}.drained{b
 .unchecked{background:#eef}.meta{color:#666}.alert{color:#b00;font-weight:bold}";
 
 /// Escapes text for HTML.
+/// A span of seconds as people say it: 45 s, 12 min, 3 h 5 min.
+fn ago(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -34,13 +43,34 @@ pub fn render(s: &Status) -> String {
         },
         s.uptime_seconds
     );
-    h.push_str(
-        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th><th>warnings</th></tr>",
-    );
-    for z in &s.zones {
+    let now = crate::metrics::unix_now();
+    if let Some(r) = &s.last_reload {
+        let how = if r.ok {
+            "ok".to_string()
+        } else {
+            format!("failed: {}", esc(&r.problems.join("; ")))
+        };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td></tr>",
+            "<p class=\"meta\" id=\"reload\">last reload {} ago: {how}</p>",
+            ago(now.saturating_sub(r.at))
+        );
+    }
+    h.push_str(
+        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th><th>last refresh</th><th>next refresh</th><th>warnings</th></tr>",
+    );
+    for z in &s.zones {
+        let last = match (z.last_refresh, &z.last_refresh_result) {
+            (Some(t), Some(r)) => format!("{} ago: {}", ago(now.saturating_sub(t)), esc(r)),
+            _ => String::new(),
+        };
+        let next = z
+            .next_refresh
+            .map(|t| format!("in {}", ago(t.saturating_sub(now))))
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td><td>{next}</td><td class=\"warn\">{}</td></tr>",
             esc(&z.name),
             z.state,
             z.serial,
@@ -88,10 +118,23 @@ pub fn render(s: &Status) -> String {
         }
         h.push_str("</table>");
     }
-    if !s.drained.is_empty() {
-        h.push_str("<h2>Drained</h2><ul>");
-        for d in &s.drained {
-            let _ = write!(h, "<li>{d}</li>");
+    if !s.drains.is_empty() {
+        h.push_str("<h2>Drained</h2><ul id=\"drains\">");
+        for d in &s.drains {
+            let reason = d
+                .reason
+                .as_deref()
+                .map(|r| format!(": {}", esc(r)))
+                .unwrap_or_default();
+            let since = match d.since {
+                0 => String::new(),
+                t => format!(" · for {}", ago(now.saturating_sub(t))),
+            };
+            let until = d
+                .until
+                .map(|u| format!(" · ends in {}", ago(u.saturating_sub(now))))
+                .unwrap_or_default();
+            let _ = write!(h, "<li>{}{reason}{since}{until}</li>", d.address);
         }
         h.push_str("</ul>");
     }

@@ -18,6 +18,20 @@ pub struct Status {
     pub zones: Vec<ZoneStatus>,
     pub pools: Vec<PoolStatus>,
     pub drained: Vec<IpAddr>,
+    /// The drains with why and until when.
+    pub drains: Vec<DrainStatus>,
+    /// How the last reload went (none yet: `null`).
+    pub last_reload: Option<super::ReloadOutcome>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DrainStatus {
+    pub address: IpAddr,
+    pub reason: Option<String>,
+    /// Seconds since the Unix epoch (0: drained by an earlier version, time unknown).
+    pub since: u64,
+    /// When the drain ends by itself, if it does.
+    pub until: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -31,6 +45,11 @@ pub struct ZoneStatus {
     /// What loading the zone warned about (`FILE:LINE: message`), such as content that
     /// changed under an unchanged serial.
     pub warnings: Vec<String>,
+    /// Secondary zones: when the last refresh ended and how (`ok`, or why it failed),
+    /// and when the next is due (seconds since the Unix epoch).
+    pub last_refresh: Option<u64>,
+    pub last_refresh_result: Option<String>,
+    pub next_refresh: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,7 +85,8 @@ pub struct BackendStatus {
 }
 
 /// Every configured zone: those served, then those without data, by name.
-fn zone_states(zones: &crate::zone::ZoneSet) -> Vec<ZoneStatus> {
+fn zone_states(zones: &crate::zone::ZoneSet, admin: &Admin) -> Vec<ZoneStatus> {
+    let refresh = admin.secondaries.states();
     let loaded = zones.zones().into_iter().map(|z| ZoneStatus {
         name: z.origin.to_string(),
         state: "loaded",
@@ -75,6 +95,9 @@ fn zone_states(zones: &crate::zone::ZoneSet) -> Vec<ZoneStatus> {
         warnings: (z.warnings.iter())
             .map(|w| format!("{}:{}: {}", w.file, w.line, w.message))
             .collect(),
+        last_refresh: refresh.get(&z.origin).and_then(|r| r.last_at),
+        last_refresh_result: refresh.get(&z.origin).and_then(|r| r.last_result.clone()),
+        next_refresh: refresh.get(&z.origin).and_then(|r| r.next_at),
     });
     let waiting = zones.unavailable().map(|n| ZoneStatus {
         name: n.to_string(),
@@ -82,6 +105,9 @@ fn zone_states(zones: &crate::zone::ZoneSet) -> Vec<ZoneStatus> {
         serial: 0,
         records: 0,
         warnings: Vec::new(),
+        last_refresh: refresh.get(n).and_then(|r| r.last_at),
+        last_refresh_result: refresh.get(n).and_then(|r| r.last_result.clone()),
+        next_refresh: refresh.get(n).and_then(|r| r.next_at),
     });
     let mut all: Vec<ZoneStatus> = loaded.chain(waiting).collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
@@ -170,8 +196,17 @@ pub fn build(admin: &Admin) -> Status {
         version: env!("CARGO_PKG_VERSION"),
         ready: admin.prober.first_round_done(),
         uptime_seconds: admin.started.elapsed().as_secs(),
-        zones: zone_states(&zones),
+        zones: zone_states(&zones, admin),
         pools,
         drained: admin.prober.drained().into_iter().collect(),
+        drains: (admin.prober.drain_details().into_iter())
+            .map(|(address, d)| DrainStatus {
+                address,
+                reason: d.reason,
+                since: d.since,
+                until: d.until,
+            })
+            .collect(),
+        last_reload: admin.last_reload.lock().ok().and_then(|r| r.clone()),
     }
 }

@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use super::check::ProbeError;
+use super::drain::Drain;
 use super::state::TargetState;
 use super::{Drains, Snapshot};
 use crate::config::CheckConfig;
@@ -280,18 +281,39 @@ impl Prober {
         drop(entries);
     }
 
-    /// Drains or undrains an address (persisted), then publishes.
-    pub fn set_drain(&self, addr: IpAddr, drained: bool) -> Result<bool, FileError> {
-        let changed = self.drains.set(addr, drained)?;
+    /// Drains (`Some`) or undrains an address (persisted), then publishes.
+    pub fn set_drain(&self, addr: IpAddr, drain: Option<Drain>) -> Result<bool, FileError> {
+        let reason = drain.as_ref().and_then(|d| d.reason.clone());
+        let drained = drain.is_some();
+        let changed = self.drains.set(addr, drain)?;
         if changed {
-            info!(%addr, drained, "drain changed");
+            info!(%addr, drained, reason, "drain changed");
             self.publish();
         }
         Ok(changed)
     }
 
+    /// Ends the drains whose time is up, then publishes if any ended.
+    pub fn expire_drains(&self) {
+        match self.drains.expire(super::drain::unix_now()) {
+            Ok(done) if !done.is_empty() => {
+                for addr in &done {
+                    info!(%addr, "drain ended: its time is up");
+                }
+                self.publish();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot end expired drains: {e}"),
+        }
+    }
+
     pub fn drained(&self) -> std::collections::BTreeSet<IpAddr> {
         self.drains.list()
+    }
+
+    /// The drains with their reasons and times.
+    pub fn drain_details(&self) -> std::collections::BTreeMap<IpAddr, Drain> {
+        self.drains.details()
     }
 
     /// True once every target has been probed at least once and what the probes found is

@@ -9,6 +9,7 @@ use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
@@ -41,7 +42,27 @@ struct Spec {
 struct Running {
     spec: Spec,
     trigger: Arc<Notify>,
+    /// Raised to make the next refresh a full transfer whatever the serials say.
+    force: Arc<AtomicBool>,
     stop: CancellationToken,
+}
+
+/// How a secondary zone's refreshes went, for the status page.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshState {
+    /// When the last refresh ended (seconds since the Unix epoch).
+    pub last_at: Option<u64>,
+    /// `ok`, or why it failed.
+    pub last_result: Option<String>,
+    /// When the next refresh is due (sooner on a NOTIFY).
+    pub next_at: Option<u64>,
+}
+
+/// How a zone task is woken: a NOTIFY or an operator's refresh, and whether the next
+/// refresh must be a full transfer.
+struct Trigger {
+    notify: Arc<Notify>,
+    force: Arc<AtomicBool>,
 }
 
 /// Owns the secondary-zone tasks.
@@ -49,6 +70,7 @@ pub struct Secondaries {
     zones: Arc<Store>,
     cfg: Mutex<Arc<Config>>,
     running: Mutex<HashMap<Name, Running>>,
+    states: Mutex<HashMap<Name, RefreshState>>,
     /// Called after a transfer changed the zones (to re-target health checks).
     on_change: Box<dyn Fn() + Send + Sync>,
     tracker: TaskTracker,
@@ -65,6 +87,7 @@ impl Secondaries {
             zones,
             cfg: Mutex::new(cfg.clone()),
             running: Mutex::new(HashMap::new()),
+            states: Mutex::new(HashMap::new()),
             on_change,
             tracker,
         });
@@ -108,11 +131,15 @@ impl Secondaries {
             let r = Running {
                 spec: spec.clone(),
                 trigger: Arc::new(Notify::new()),
+                force: Arc::default(),
                 stop: CancellationToken::new(),
             };
             let (me, trigger, stop, zone) = (
                 self.clone(),
-                r.trigger.clone(),
+                Trigger {
+                    notify: r.trigger.clone(),
+                    force: r.force.clone(),
+                },
                 r.stop.clone(),
                 name.clone(),
             );
@@ -120,6 +147,39 @@ impl Secondaries {
                 .spawn(async move { me.run(zone, spec.primaries, spec.key, trigger, stop).await });
             running.insert(name, r);
         }
+    }
+
+    /// Asks for a refresh of secondary zone `name` now (`zone refresh`), or for a full
+    /// transfer whatever the serials say (`force`: `zone retransfer`). False when `name`
+    /// is not a secondary zone here.
+    pub fn trigger(&self, name: &Name, force: bool) -> bool {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(r) = running.get(name) else {
+            return false;
+        };
+        if force {
+            r.force.store(true, Ordering::SeqCst);
+        }
+        r.trigger.notify_one();
+        true
+    }
+
+    /// How each secondary zone's refreshes went.
+    pub fn states(&self) -> HashMap<Name, RefreshState> {
+        self.states.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, name: &Name, result: String, wait: Duration) {
+        let now = crate::metrics::unix_now();
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        states.insert(
+            name.clone(),
+            RefreshState {
+                last_at: Some(now),
+                last_result: Some(result),
+                next_at: Some(now + wait.as_secs()),
+            },
+        );
     }
 
     /// Stops every zone task.
@@ -180,7 +240,7 @@ impl Secondaries {
         name: Name,
         primaries: Vec<SocketAddr>,
         key: Option<Key>,
-        trigger: Arc<Notify>,
+        trigger: Trigger,
         stop: CancellationToken,
     ) {
         let path = persist::path(&self.cfg().state_dir, &name);
@@ -188,28 +248,36 @@ impl Secondaries {
         let mut last_ok: Option<SystemTime> =
             std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         loop {
+            let force = trigger.force.swap(false, Ordering::SeqCst);
             let outcome = tokio::select! {
-                r = self.refresh(&name, &primaries, key.as_ref(), &path) => r,
+                r = self.refresh(&name, &primaries, key.as_ref(), &path, force) => r,
                 _ = stop.cancelled() => return,
             };
-            let wait = match outcome {
+            let (wait, result) = match outcome {
                 Ok(()) => {
                     last_ok = Some(SystemTime::now());
                     persist::touch(&path);
-                    self.timers(&name).map_or(INITIAL_RETRY, |t| t.0)
+                    (
+                        self.timers(&name).map_or(INITIAL_RETRY, |t| t.0),
+                        "ok".to_string(),
+                    )
                 }
                 Err(e) => {
                     warn!(zone = %name, "refresh failed: {e}");
-                    self.timers(&name).map_or(INITIAL_RETRY, |t| t.1)
+                    (
+                        self.timers(&name).map_or(INITIAL_RETRY, |t| t.1),
+                        e.to_string(),
+                    )
                 }
             };
             let wait = self
                 .check_expiry(&name, last_ok)
                 .map_or(wait, |left| wait.min(left));
+            self.record(&name, result, wait);
             let ended = tokio::time::Instant::now();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = trigger.notified() => {
+                _ = trigger.notify.notified() => {
                     // A NOTIFY flood (its source is easily forged) must not become a
                     // flood of SOA queries to the primary: one refresh per gap at most.
                     tokio::select! {
@@ -254,10 +322,11 @@ impl Secondaries {
         primaries: &[SocketAddr],
         key: Option<&Key>,
         path: &std::path::Path,
+        force: bool,
     ) -> Result<(), TransferError> {
         let mut last_err = TransferError::NoPrimaries;
         for p in primaries {
-            match self.refresh_from(name, *p, key, path).await {
+            match self.refresh_from(name, *p, key, path, force).await {
                 Ok(()) => return Ok(()),
                 Err(e) => last_err = TransferError::From(*p, Box::new(e)),
             }
@@ -271,13 +340,15 @@ impl Secondaries {
         primary: SocketAddr,
         key: Option<&Key>,
         path: &std::path::Path,
+        force: bool,
     ) -> Result<(), TransferError> {
         let soa = client::query_soa(primary, name, key).await?;
         let RData::SOA(soa) = &soa.data else {
             return Err(TransferError::NoSoa(primary, name.clone()));
         };
         let theirs = soa.serial;
-        let current = self.zones.get().get(name).cloned();
+        // A forced transfer (`zone retransfer`) is a full one, as if we had no copy.
+        let current = self.zones.get().get(name).cloned().filter(|_| !force);
         if let Some(z) = &current
             && !serial_lt(z.serial, theirs)
         {
