@@ -181,6 +181,15 @@ fn secondary_zones_are_refreshed_and_retransferred_on_request() {
         "{status}"
     );
     assert!(status.contains("\"next_refresh\""), "{status}");
+    let m = s.http("GET", "/metrics", None).1;
+    assert!(
+        m.contains("rrdns_zone_age_seconds{zone=\"h.test.\"}"),
+        "{m}"
+    );
+    assert!(
+        m.contains("rrdns_zone_refresh_failures_total{zone=\"h.test.\"} 0"),
+        "{m}"
+    );
     let (code, _, err) = ctl(&s, &["zone", "refresh", "nothere.test"]);
     assert_eq!(code, 1);
     assert!(err.contains("not a secondary zone here"), "{err}");

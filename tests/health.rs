@@ -188,6 +188,10 @@ fn all_down_policies() {
                     _ => m,
                 };
                 assert_eq!(m.answers.len(), expect, "{policy}");
+                if policy == "all" {
+                    let page = s.http("GET", "/", None).1;
+                    assert!(page.contains("FAIL OPEN"), "{page}");
+                }
                 if policy == "none" {
                     assert_eq!(m.authorities[0].record_type(), RecordType::SOA);
                 }
@@ -462,8 +466,38 @@ fn metrics_parse_as_prometheus_text() {
     );
     assert_eq!(q.map(value), Some(1.0), "{text}");
     assert!(
-        find("rrdns_queries_total", &[("zone", ""), ("rcode", "REFUSED")]).is_some(),
+        find(
+            "rrdns_queries_total",
+            &[("zone", "-"), ("rcode", "REFUSED")]
+        )
+        .is_some(),
         "{text}"
+    );
+    // One of three addresses is out: 2 serving, not failing open, its failures counted.
+    assert_eq!(
+        find(
+            "rrdns_pool_serving",
+            &[("pool", "web.h.test."), ("type", "A")]
+        )
+        .map(value),
+        Some(2.0)
+    );
+    assert_eq!(
+        find("rrdns_pool_fail_open", &[("pool", "web.h.test.")]).map(value),
+        Some(0.0)
+    );
+    assert!(
+        find("rrdns_probe_failures_total", &[("address", "127.0.0.23")]).map(value) >= Some(2.0),
+        "{text}"
+    );
+    assert!(find("rrdns_build_info", &[]).is_some(), "{text}");
+    // The page says so, with the TTL answers carry now (the interval, 1 s).
+    let page = s.http("GET", "/", None).1;
+    assert!(page.contains("2 of 3 serving"), "{page}");
+    assert!(page.contains("TTL now 1 s (cap 20 s"), "{page}");
+    assert!(
+        page.contains("http://127.0.0.23:"),
+        "the check's target: {page}"
     );
     assert_eq!(
         find("rrdns_backend_up", &[("address", "127.0.0.23")]).map(value),

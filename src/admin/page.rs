@@ -21,6 +21,12 @@ fn ago(secs: u64) -> String {
     }
 }
 
+/// A Unix time as UTC time of day (the date is today's, or near it).
+fn clock(t: u64) -> String {
+    let s = t % 86_400;
+    format!("{:02}:{:02}:{:02} UTC", s / 3600, s % 3600 / 60, s % 60)
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -82,16 +88,26 @@ pub fn render(s: &Status) -> String {
     for p in &s.pools {
         let _ = write!(
             h,
-            "<h3>{} {}</h3><p class=\"meta\">weighting {} · TTL ≤ {} s · up to {} answers · all down: {} · check: {}</p>",
+            "<h3>{} {} <span class=\"summary\">{} of {} serving</span></h3><p class=\"meta\">weighting {} · TTL now {} s (cap {} s{}) · up to {} answers · all down: {} · check: {}</p>",
             esc(&p.name),
             p.rtype,
+            p.serving,
+            p.backends.len(),
             p.weighting,
+            p.ttl_now,
             p.ttl,
+            if p.ttl_now < p.ttl && p.serving < p.backends.len() {
+                ", lowered to the check interval while an address is out"
+            } else {
+                ""
+            },
             p.answers,
             p.all_down,
             esc(p.check.as_deref().unwrap_or("none"))
         );
-        if p.all_out {
+        if p.fail_open {
+            h.push_str("<p class=\"alert fail-open\">FAIL OPEN: every address is out and all are served anyway (all_down: all)</p>");
+        } else if p.all_out {
             let _ = write!(
                 h,
                 "<p class=\"alert\">every address is out (all_down: {})</p>",
@@ -99,19 +115,23 @@ pub fn render(s: &Status) -> String {
             );
         }
         h.push_str("<table class=\"backends\"><tr><th>address</th><th>state</th><th>weight</th><th>served first</th>\
-<th>last probe</th><th>latency</th><th>probes</th><th>since transition</th></tr>");
+<th>last probe</th><th>latency</th><th>probes (failed)</th><th>last transition</th><th>target</th></tr>");
         for b in &p.backends {
             let _ = write!(
                 h,
                 "<tr class=\"{st}\" data-address=\"{a}\" data-state=\"{st}\"><td>{a}</td><td>{st}</td><td>{}</td><td>{:.1} %</td>\
-<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+<td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
                 b.weight,
                 b.served_share * 100.0,
                 esc(b.last_probe.as_deref().unwrap_or("–")),
                 b.latency_ms.map_or("–".to_string(), |l| format!("{l} ms")),
                 b.probes,
-                b.seconds_since_transition
-                    .map_or("–".to_string(), |s| format!("{s} s")),
+                b.failures,
+                match (b.transition_at, b.seconds_since_transition) {
+                    (Some(at), Some(ago_s)) => format!("{} ({} ago)", clock(at), ago(ago_s)),
+                    _ => "–".to_string(),
+                },
+                esc(b.target.as_deref().unwrap_or("–")),
                 a = b.address,
                 st = b.state,
             );

@@ -25,9 +25,14 @@ pub fn render(admin: &Admin, status: &Status) -> String {
     for (t, r, n) in admin.engine.counters.no_zone.snapshot() {
         let _ = writeln!(
             m,
-            "rrdns_queries_total{{zone=\"\",qtype=\"{t}\",rcode=\"{r}\"}} {n}"
+            "rrdns_queries_total{{zone=\"-\",qtype=\"{t}\",rcode=\"{r}\"}} {n}"
         );
     }
+    let _ = writeln!(
+        m,
+        "# HELP rrdns_build_info The running version.\n# TYPE rrdns_build_info gauge\nrrdns_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
     let c = &admin.engine.counters;
     let _ = write!(
         m,
@@ -93,6 +98,58 @@ rrdns_rrl_responses_total{{action=\"dropped\"}} {}\nrrdns_rrl_responses_total{{a
             t.addr,
             u8::from(t.state.up)
         );
+    }
+    m.push_str("# HELP rrdns_probe_failures_total Probes that failed, by check and address.\n# TYPE rrdns_probe_failures_total counter\n");
+    for t in admin.prober.targets() {
+        let _ = writeln!(
+            m,
+            "rrdns_probe_failures_total{{check=\"{}\",address=\"{}\"}} {}",
+            label(&t.check),
+            t.addr,
+            t.state.failures
+        );
+    }
+    m.push_str("# HELP rrdns_pool_serving Addresses of each balanced RRset served now (up and not drained).\n# TYPE rrdns_pool_serving gauge\n");
+    for p in &status.pools {
+        let _ = writeln!(
+            m,
+            "rrdns_pool_serving{{pool=\"{}\",type=\"{}\"}} {}",
+            label(&p.name),
+            p.rtype,
+            p.serving
+        );
+    }
+    m.push_str("# HELP rrdns_pool_fail_open 1 when every address of the pool is out and all are served anyway (all_down: all).\n# TYPE rrdns_pool_fail_open gauge\n");
+    for p in &status.pools {
+        let _ = writeln!(
+            m,
+            "rrdns_pool_fail_open{{pool=\"{}\",type=\"{}\"}} {}",
+            label(&p.name),
+            p.rtype,
+            u8::from(p.fail_open)
+        );
+    }
+    let refresh = admin.secondaries.states();
+    m.push_str("# HELP rrdns_zone_refresh_failures_total Refreshes of a secondary zone that failed.\n# TYPE rrdns_zone_refresh_failures_total counter\n");
+    for (zone, r) in &refresh {
+        let _ = writeln!(
+            m,
+            "rrdns_zone_refresh_failures_total{{zone=\"{}\"}} {}",
+            label(&zone.to_string()),
+            r.failures
+        );
+    }
+    m.push_str("# HELP rrdns_zone_age_seconds Seconds since a secondary zone's copy was last confirmed current by its primary.\n# TYPE rrdns_zone_age_seconds gauge\n");
+    let now = crate::metrics::unix_now();
+    for (zone, r) in &refresh {
+        if let Some(t) = r.last_ok_at {
+            let _ = writeln!(
+                m,
+                "rrdns_zone_age_seconds{{zone=\"{}\"}} {}",
+                label(&zone.to_string()),
+                now.saturating_sub(t)
+            );
+        }
     }
     m.push_str("# HELP rrdns_backend_drained 1 when an operator drained the address.\n# TYPE rrdns_backend_drained gauge\n");
     for d in &status.drained {

@@ -66,6 +66,12 @@ pub struct PoolStatus {
     pub check: Option<String>,
     /// Every address is out: served anyway (`all_down: all`) or not at all.
     pub all_out: bool,
+    /// Addresses served now (up and not drained).
+    pub serving: usize,
+    /// The TTL answers carry now: the cap, or the check's interval while degraded.
+    pub ttl_now: u32,
+    /// Every address is out and all are served anyway (`all_down: all`).
+    pub fail_open: bool,
     pub backends: Vec<BackendStatus>,
 }
 
@@ -81,7 +87,13 @@ pub struct BackendStatus {
     pub last_probe: Option<String>,
     pub latency_ms: Option<f64>,
     pub probes: u64,
+    /// Probes that failed, of `probes`.
+    pub failures: u64,
     pub seconds_since_transition: Option<u64>,
+    /// When the last transition happened (seconds since the Unix epoch).
+    pub transition_at: Option<u64>,
+    /// What the probe reaches (`http://192.0.2.10:80/health`, `tcp 192.0.2.10:5432`).
+    pub target: Option<String>,
 }
 
 /// Every configured zone: those served, then those without data, by name.
@@ -126,7 +138,7 @@ pub fn build(admin: &Admin) -> Status {
         .collect();
     let now = Instant::now();
     let mut pools = Vec::new();
-    for (name, plan) in zones.plans() {
+    for (name, zone_ttl, plan) in zones.balanced() {
         let check = plan.check.as_ref().map(|(c, _)| c.to_string());
         let total: u64 = plan.served.iter().map(|c| c.load(Ordering::Relaxed)).sum();
         let backends: Vec<BackendStatus> = plan
@@ -166,13 +178,29 @@ pub fn build(admin: &Admin) -> Status {
                         _ => None,
                     }),
                     probes: t.map_or(0, |t| t.state.probes),
+                    failures: t.map_or(0, |t| t.state.failures),
                     seconds_since_transition: t
                         .map(|t| now.duration_since(t.state.since).as_secs()),
+                    transition_at: t.map(|t| {
+                        let ago = now.duration_since(t.state.since).as_secs();
+                        crate::metrics::unix_now().saturating_sub(ago)
+                    }),
+                    target: t.map(|t| t.cfg.target(*addr)),
                 }
             })
             .collect();
         let checkref = check.as_deref();
-        let all_out = plan.addrs.iter().all(|a| !health.serving(checkref, a));
+        let serving = (plan.addrs.iter())
+            .filter(|a| health.serving(checkref, a))
+            .count();
+        let all_out = serving == 0;
+        // What answers carry now: the cap, and the check's interval while degraded.
+        let ttl_now = plan.served(
+            zone_ttl.min(plan.policy.ttl),
+            serving < plan.addrs.len(),
+            false,
+            None,
+        );
         let rtype = if plan.addrs.first().is_some_and(IpAddr::is_ipv6) {
             "AAAA"
         } else {
@@ -188,6 +216,9 @@ pub fn build(admin: &Admin) -> Status {
             all_down: plan.policy.all_down.name(),
             check,
             all_out,
+            serving,
+            ttl_now,
+            fail_open: all_out && plan.policy.all_down == crate::balance::AllDown::All,
             backends,
         });
     }

@@ -150,6 +150,23 @@ pub struct TcpProbe {
     pub expect: Option<String>,
 }
 
+impl CheckConfig {
+    /// What a probe of `addr` reaches, as the status page shows it:
+    /// `https://192.0.2.10:443/health (Host www.example.test)` or `tcp 192.0.2.10:5432`.
+    pub fn target(&self, addr: std::net::IpAddr) -> String {
+        let at = SocketAddr::new(addr, 0).to_string();
+        let host = at.trim_end_matches(":0");
+        match &self.probe {
+            Probe::Http(h) => {
+                let scheme = if h.tls.is_some() { "https" } else { "http" };
+                let via = (h.host.as_deref()).map_or(String::new(), |n| format!(" (Host {n})"));
+                format!("{scheme}://{host}:{}{}{via}", h.port, h.path)
+            }
+            Probe::Tcp(t) => format!("tcp {host}:{}", t.port),
+        }
+    }
+}
+
 #[cfg(test)]
 impl CheckConfig {
     /// A TCP connect check named `web` with the defaults a configuration gives, for tests.

@@ -48,6 +48,7 @@ pub type ProbeFn = Arc<
 #[derive(Debug, Clone)]
 pub struct TargetInfo {
     pub check: Arc<str>,
+    pub cfg: Arc<CheckConfig>,
     pub addr: IpAddr,
     pub state: TargetState,
 }
@@ -328,6 +329,7 @@ impl Prober {
             .iter()
             .map(|((check, addr), e)| TargetInfo {
                 check: check.clone(),
+                cfg: e.cfg.clone(),
                 addr: *addr,
                 state: e.state.clone(),
             })

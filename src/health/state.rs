@@ -15,6 +15,8 @@ pub struct TargetState {
     /// Consecutive results that disagree with `up`.
     streak: u32,
     pub probes: u64,
+    /// Probes that failed, of `probes`.
+    pub failures: u64,
     /// When `up` last changed (or the target was created).
     pub since: Instant,
     /// The last result: `None` before the first probe; `Ok(latency)` or `Err(reason)`.
@@ -34,6 +36,7 @@ impl TargetState {
             up: initial_up,
             streak: 0,
             probes: 0,
+            failures: 0,
             since: now,
             last: None,
         }
@@ -49,6 +52,7 @@ impl TargetState {
     ) -> Option<Transition> {
         self.probes += 1;
         let ok = result.is_ok();
+        self.failures += u64::from(!ok);
         let reason = match &result {
             Ok(d) => format!("ok in {} ms", d.as_millis()),
             Err(e) => e.to_string(),

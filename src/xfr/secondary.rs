@@ -56,6 +56,10 @@ pub struct RefreshState {
     pub last_result: Option<String>,
     /// When the next refresh is due (sooner on a NOTIFY).
     pub next_at: Option<u64>,
+    /// When a refresh last succeeded: the copy was current then.
+    pub last_ok_at: Option<u64>,
+    /// Refreshes that failed since start.
+    pub failures: u64,
 }
 
 /// How a zone task is woken: a NOTIFY or an operator's refresh, and whether the next
@@ -169,17 +173,18 @@ impl Secondaries {
         self.states.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    fn record(&self, name: &Name, result: String, wait: Duration) {
+    fn record(&self, name: &Name, ok: bool, result: String, wait: Duration) {
         let now = crate::metrics::unix_now();
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
-        states.insert(
-            name.clone(),
-            RefreshState {
-                last_at: Some(now),
-                last_result: Some(result),
-                next_at: Some(now + wait.as_secs()),
-            },
-        );
+        let s = states.entry(name.clone()).or_default();
+        s.last_at = Some(now);
+        s.last_result = Some(result);
+        s.next_at = Some(now + wait.as_secs());
+        if ok {
+            s.last_ok_at = Some(now);
+        } else {
+            s.failures += 1;
+        }
     }
 
     /// Stops every zone task.
@@ -273,7 +278,7 @@ impl Secondaries {
             let wait = self
                 .check_expiry(&name, last_ok)
                 .map_or(wait, |left| wait.min(left));
-            self.record(&name, result, wait);
+            self.record(&name, result == "ok", result, wait);
             let ended = tokio::time::Instant::now();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

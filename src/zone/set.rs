@@ -315,11 +315,15 @@ impl ZoneSet {
 
     /// Every balanced RRset of every zone, with its owner name.
     pub fn plans(&self) -> impl Iterator<Item = (Name, &Arc<Plan>)> {
+        self.balanced().map(|(name, _, plan)| (name, plan))
+    }
+
+    /// Every balanced RRset: its owner, its TTL in the zone, and its plan.
+    pub fn balanced(&self) -> impl Iterator<Item = (Name, u32, &Arc<Plan>)> {
         self.zones.values().flat_map(|z| {
             z.nodes.iter().flat_map(|(owner, node)| {
-                node.rrsets
-                    .iter()
-                    .filter_map(move |s| s.plan.as_ref().map(|p| (owner.to_name(), p)))
+                (node.rrsets.iter())
+                    .filter_map(move |s| s.plan.as_ref().map(|p| (owner.to_name(), s.ttl, p)))
             })
         })
     }
