@@ -105,6 +105,13 @@ pub fn render(s: &Status) -> String {
             p.all_down,
             esc(p.check.as_deref().unwrap_or("none"))
         );
+        if let Some(t) = p.tier_served {
+            let _ = write!(
+                h,
+                "<p class=\"meta tier\">tier {t} served · {}</p>",
+                esc(&p.tiers.join(" · "))
+            );
+        }
         if p.fail_open {
             h.push_str("<p class=\"alert fail-open\">FAIL OPEN: every address is out and all are served anyway (all_down: all)</p>");
         } else if p.all_out {

@@ -119,6 +119,16 @@ rrdns_rrl_responses_total{{action=\"dropped\"}} {}\nrrdns_rrl_responses_total{{a
             p.serving
         );
     }
+    m.push_str("# HELP rrdns_pool_tier_served The failover tier served now (1 first), per pool and family; 0 while every address is out.\n# TYPE rrdns_pool_tier_served gauge\n");
+    for p in status.pools.iter().filter(|p| p.tiered) {
+        let family = if p.rtype == "AAAA" { "ipv6" } else { "ipv4" };
+        let _ = writeln!(
+            m,
+            "rrdns_pool_tier_served{{pool=\"{}\",family=\"{family}\"}} {}",
+            label(&p.name),
+            p.tier_served.unwrap_or(0)
+        );
+    }
     m.push_str("# HELP rrdns_pool_fail_open 1 when every address of the pool is out and all are served anyway (all_down: all).\n# TYPE rrdns_pool_fail_open gauge\n");
     for p in &status.pools {
         let _ = writeln!(

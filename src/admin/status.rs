@@ -72,6 +72,12 @@ pub struct PoolStatus {
     pub ttl_now: u32,
     /// Every address is out and all are served anyway (`all_down: all`).
     pub fail_open: bool,
+    /// A tiered pool: the tier served now (1 first; none while every address is out),
+    /// and why, tier by tier.
+    pub tier_served: Option<u8>,
+    pub tiers: Vec<String>,
+    /// The pool has failover tiers.
+    pub tiered: bool,
     pub backends: Vec<BackendStatus>,
 }
 
@@ -194,6 +200,7 @@ pub fn build(admin: &Admin) -> Status {
             .filter(|a| health.serving(checkref, a))
             .count();
         let all_out = serving == 0;
+        let served = crate::balance::served_tier(plan, &*health);
         // What answers carry now: the cap, and the check's interval while degraded.
         let ttl_now = plan.served(
             zone_ttl.min(plan.policy.ttl),
@@ -219,6 +226,25 @@ pub fn build(admin: &Admin) -> Status {
             serving,
             ttl_now,
             fail_open: all_out && plan.policy.all_down == crate::balance::AllDown::All,
+            tiered: plan.tiers > 1,
+            tier_served: served.as_ref().map(|(t, _)| t + 1),
+            tiers: served.map_or_else(Vec::new, |(_, counts)| {
+                (counts.iter().enumerate())
+                    .filter(|(_, (_, size))| *size > 0)
+                    .map(|(i, (up, size))| {
+                        let need = plan.min_up.needed(*size);
+                        let verdict = if *up >= need {
+                            "eligible"
+                        } else {
+                            "below min_up"
+                        };
+                        format!(
+                            "tier {}: {up} of {size} up, {need} needed: {verdict}",
+                            i + 1
+                        )
+                    })
+                    .collect()
+            }),
             backends,
         });
     }

@@ -44,6 +44,32 @@ impl AllDown {
     }
 }
 
+/// `min_up` of a tiered pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MinUp {
+    Count(u32),
+    /// A share of the tier's addresses (of the family asked), 0 < share ≤ 1.
+    Share(f64),
+}
+
+impl Default for MinUp {
+    fn default() -> MinUp {
+        MinUp::Count(1)
+    }
+}
+
+impl MinUp {
+    /// Addresses needed up in a tier of `size` addresses: never more than it has, never
+    /// fewer than one.
+    pub fn needed(self, size: usize) -> usize {
+        let n = match self {
+            MinUp::Count(c) => c as usize,
+            MinUp::Share(s) => (s * size as f64).ceil() as usize,
+        };
+        n.clamp(1, size.max(1))
+    }
+}
+
 /// What to serve when no address is healthy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AllDown {
@@ -86,6 +112,11 @@ pub struct Plan {
     /// Weight per address (≥ 1): configured weight plus one per extra copy in the zone.
     pub weights: Vec<u32>,
     pub policy: Policy,
+    /// Failover tiers: the tier of each address (0 first), and how many of a tier must be
+    /// up for it to be served. One tier (all 0) when the pool has none.
+    pub tier_of: Vec<u8>,
+    pub tiers: u8,
+    pub min_up: MinUp,
     /// The health check of the pool, if any: its name and its interval in whole seconds
     /// (the TTL cap while any address is out, so caches come back quickly).
     pub check: Option<(Arc<str>, u32)>,
@@ -190,6 +221,11 @@ pub fn select_into(
             .extend((0..n).filter(|&i| health.serving(check, &plan.addrs[i])));
     }
     let degraded = s.live.len() < n;
+    if plan.tiers > 1 && !s.live.is_empty() {
+        // One tier is served, alone: no answer mixes tiers.
+        let tier = choose_tier(plan, &s.live);
+        s.live.retain(|&i| plan.tier_of[i] == tier);
+    }
     let all_down = s.live.is_empty();
     if all_down {
         match plan.policy.all_down {
@@ -208,6 +244,49 @@ pub fn select_into(
         }
     }
     Verdict::Serve { degraded, all_down }
+}
+
+/// The tier to serve, given the positions serving now (`live`, not empty): the first
+/// whose addresses of this RRset's family have `min_up` up; else the first with any up.
+/// A tier without addresses of this family is passed over.
+fn choose_tier(plan: &Plan, live: &[usize]) -> u8 {
+    let mut first_with_any = None;
+    for t in 0..plan.tiers {
+        let size = plan.tier_of.iter().filter(|&&x| x == t).count();
+        if size == 0 {
+            continue;
+        }
+        let up = live.iter().filter(|&&i| plan.tier_of[i] == t).count();
+        if up >= plan.min_up.needed(size) {
+            return t;
+        }
+        if up > 0 && first_with_any.is_none() {
+            first_with_any = Some(t);
+        }
+    }
+    first_with_any.unwrap_or(0)
+}
+
+/// The tier served now and the addresses of each tier up, for the status page: `None`
+/// for a pool without tiers, or when no address is up (`all_down` applies).
+pub fn served_tier(plan: &Plan, health: &dyn HealthView) -> Option<(u8, Vec<(usize, usize)>)> {
+    if plan.tiers < 2 {
+        return None;
+    }
+    let check = plan.check.as_ref().map(|(c, _)| &**c);
+    let live: Vec<usize> = (0..plan.addrs.len())
+        .filter(|&i| health.serving(check, &plan.addrs[i]))
+        .collect();
+    let counts = (0..plan.tiers)
+        .map(|t| {
+            let of = |i: &&usize| plan.tier_of[**i] == t;
+            let size = (0..plan.addrs.len())
+                .filter(|i| plan.tier_of[*i] == t)
+                .count();
+            (live.iter().filter(of).count(), size)
+        })
+        .collect();
+    (!live.is_empty()).then(|| (choose_tier(plan, &live), counts))
 }
 
 /// Every address `weight` times in a uniformly random order, first `cap` kept.
@@ -316,7 +395,86 @@ mod tests {
             },
             check: None,
             served: weights.iter().map(|_| AtomicU64::new(0)).collect(),
+            tier_of: vec![0; weights.len()],
+            tiers: 1,
+            min_up: MinUp::default(),
         }
+    }
+
+    /// Addresses 192.0.2.1… in tiers: `tiers[i]` is the tier of address i.
+    fn tiered(tiers: &[u8], min_up: MinUp) -> Plan {
+        let mut p = plan(&vec![1; tiers.len()], Weighting::Order, 8);
+        p.tier_of = tiers.to_vec();
+        p.tiers = tiers.iter().max().map_or(1, |t| t + 1);
+        p.min_up = min_up;
+        p
+    }
+
+    /// Health with the given addresses (last octet) out.
+    struct Out(Vec<u8>);
+    impl HealthView for Out {
+        fn serving(&self, _: Option<&str>, a: &IpAddr) -> bool {
+            match a {
+                IpAddr::V4(v4) => !self.0.contains(&v4.octets()[3]),
+                IpAddr::V6(_) => true,
+            }
+        }
+        fn all_serving(&self) -> bool {
+            self.0.is_empty()
+        }
+    }
+
+    fn served_set(p: &Plan, out: &[u8]) -> Vec<u8> {
+        let mut s = Scratch::default();
+        let mut rng = fastrand::Rng::with_seed(7);
+        assert!(matches!(
+            select_into(p, &Out(out.to_vec()), &mut rng, &mut s),
+            Verdict::Serve { .. }
+        ));
+        let mut v: Vec<u8> = (s.picks.iter())
+            .map(|&i| match p.addrs[i] {
+                IpAddr::V4(a) => a.octets()[3],
+                IpAddr::V6(_) => 0,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_first_tier_with_enough_up_is_served_alone() {
+        // Addresses 1, 2 in tier 0; 3, 4 in tier 1.
+        let p = tiered(&[0, 0, 1, 1], MinUp::Count(2));
+        assert_eq!(served_set(&p, &[]), [1, 2]);
+        // One of tier 0 out: below min_up 2, tier 1 is served.
+        assert_eq!(served_set(&p, &[1]), [3, 4]);
+        // Tier 1 not eligible either: the first tier with any address up.
+        assert_eq!(served_set(&p, &[1, 3]), [2]);
+        assert_eq!(served_set(&p, &[1, 2, 3]), [4]);
+        // With min_up 1 (a count) or 50 % (a share), one address up keeps tier 0.
+        let p = tiered(&[0, 0, 1, 1], MinUp::Count(1));
+        assert_eq!(served_set(&p, &[1]), [2]);
+        let p = tiered(&[0, 0, 1, 1], MinUp::Share(0.5));
+        assert_eq!(served_set(&p, &[1]), [2]);
+        assert_eq!(served_tier(&p, &Out(vec![1, 2])).map(|t| t.0), Some(1));
+        // Every address out: all_down (all) serves the whole pool, as without tiers.
+        assert_eq!(served_set(&p, &[1, 2, 3, 4]), [1, 2, 3, 4]);
+        assert_eq!(served_tier(&p, &Out(vec![1, 2, 3, 4])), None);
+    }
+
+    #[test]
+    fn a_tier_without_addresses_of_the_family_is_passed_over() {
+        // This RRset's addresses are all in tier 1 (tier 0 holds only the other family).
+        let mut p = tiered(&[1, 1], MinUp::Count(1));
+        p.tiers = 2;
+        assert_eq!(served_set(&p, &[]), [1, 2]);
+    }
+
+    #[test]
+    fn min_up_never_asks_for_more_than_a_tier_has() {
+        assert_eq!(MinUp::Count(5).needed(2), 2);
+        assert_eq!(MinUp::Share(0.5).needed(3), 2);
+        assert_eq!(MinUp::Share(0.01).needed(3), 1);
     }
 
     #[test]

@@ -104,6 +104,18 @@ pub struct PoolEntry {
     pub ttl: Option<u32>,
     pub weighting: Option<String>,
     pub answers: Option<u32>,
+    /// Failover tiers: ordered groups of the pool's addresses.
+    pub tiers: Option<Vec<Vec<String>>>,
+    /// A count (`2`) or a share of a tier (`"50%"`).
+    pub min_up: Option<CountOrShare>,
+}
+
+/// A YAML integer or string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CountOrShare {
+    Count(u32),
+    Text(String),
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::balance::MinUp;
 use crate::balance::Policy;
 use crate::wire::tsig::Key;
 
@@ -90,6 +91,11 @@ pub struct PoolConfig {
     pub check: Option<Arc<CheckConfig>>,
     pub weights: Vec<(IpAddr, u32)>,
     pub policy: Policy,
+    /// Failover tiers, first preferred: every address of the pool in exactly one.
+    /// Empty: no tiers, every address served together.
+    pub tiers: Vec<Vec<IpAddr>>,
+    /// How many addresses of a tier (of one family) must be up for it to be served.
+    pub min_up: MinUp,
     /// Where the pool is written, for errors found when zones are loaded.
     pub file: String,
     pub line: usize,

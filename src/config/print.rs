@@ -118,6 +118,17 @@ pub fn render(c: &Config) -> String {
             pol.ttl,
             pol.all_down.name()
         );
+        if !p.tiers.is_empty() {
+            y.push_str("    tiers:\n");
+            for t in &p.tiers {
+                let _ = writeln!(y, "      - {}", list(t));
+            }
+            let min_up = match p.min_up {
+                crate::balance::MinUp::Count(n) => n.to_string(),
+                crate::balance::MinUp::Share(s) => q(&format!("{}%", s * 100.0)),
+            };
+            let _ = writeln!(y, "    min_up: {min_up}");
+        }
     }
     if !c.checks.is_empty() {
         y.push_str("checks:\n");
@@ -208,7 +219,7 @@ mod tests {
     fn the_printed_configuration_reads_back_the_same() {
         let text = "listen: [\"127.0.0.1:5300\"]\nadmin: \"127.0.0.1:8100\"\nzones:\n  - { name: a.test., file: a.zone }\n  - { name: b.test., primaries: [\"192.0.2.1:53\"] }\n\
 transfer: { allow: [\"10.0.0.0/8\"], notify: [\"192.0.2.2:53\"] }\n\
-pools:\n  www.a.test.: { check: web, weights: { \"192.0.2.10\": 3 }, weighting: order, ttl: 20 }\n\
+pools:\n  www.a.test.: { check: web, weights: { \"192.0.2.10\": 3 }, weighting: order, ttl: 20, tiers: [[\"192.0.2.10\"], [\"192.0.2.11\"]], min_up: \"50%\" }\n\
 checks:\n  web: { type: https, host: w.test, tls_verify: false, expect_body: \"O\\\"K\" }\n  db: { type: tcp, port: 5432, send: \"PING\\r\\n\" }\n\
 rrl: { responses_per_second: 7 }\ntcp: { idle_timeout: 1500ms }\nlimits: { zone_bytes: 1M }\n";
         let c = super::super::parse(text, "t.yaml", Path::new("/x")).unwrap();
@@ -218,6 +229,7 @@ rrl: { responses_per_second: 7 }\ntcp: { idle_timeout: 1500ms }\nlimits: { zone_
         assert_eq!(render(&again), printed);
         assert!(printed.contains("max_connections: 1000"), "{printed}");
         assert!(printed.contains("weighting: order"), "{printed}");
+        assert!(printed.contains("min_up: \"50%\""), "{printed}");
         assert!(printed.contains("idle_timeout: 1500ms"), "{printed}");
         assert!(printed.contains("zone_bytes: 1048576"), "{printed}");
     }

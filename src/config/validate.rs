@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::file::{BalanceEntry, CheckEntry, FileConfig, PoolEntry, S, ZoneEntry};
+use super::file::{BalanceEntry, CheckEntry, CountOrShare, FileConfig, PoolEntry, S, ZoneEntry};
 use super::unknown;
 use super::{
-    CheckConfig, Config, HttpProbe, LogFormat, PoolConfig, Prefix, Probe, TcpProbe, Tls,
+    CheckConfig, Config, HttpProbe, LogFormat, MinUp, PoolConfig, Prefix, Probe, TcpProbe, Tls,
     TransferConfig, ZoneConfig, ZoneSource,
 };
 use crate::balance::{AllDown, Policy, Weighting};
@@ -372,11 +372,61 @@ impl Validator {
                 Err(_) => self.err(line, format!("pool {owner}: '{addr}' is not an IP address")),
             }
         }
+        let mut tiers: Vec<Vec<IpAddr>> = Vec::new();
+        for tier in v.tiers.iter().flatten() {
+            let mut parsed = Vec::new();
+            for a in tier {
+                match a.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+                    Ok(ip) if tiers.iter().chain([&parsed]).any(|t| t.contains(&ip)) => {
+                        self.err(line, format!("pool {owner}: {ip} is listed in tiers twice"))
+                    }
+                    Ok(ip) => parsed.push(ip),
+                    Err(_) => self.err(
+                        line,
+                        format!("pool {owner}: tier address '{a}' is not an IP address"),
+                    ),
+                }
+            }
+            if tier.is_empty() {
+                self.err(
+                    line,
+                    format!("pool {owner}: a tier must list at least one address"),
+                );
+            }
+            tiers.push(parsed);
+        }
+        let min_up = match &v.min_up {
+            None => MinUp::default(),
+            Some(CountOrShare::Count(0)) => {
+                self.err(line, format!("pool {owner}: min_up must be at least 1"));
+                MinUp::default()
+            }
+            Some(CountOrShare::Count(n)) => MinUp::Count(*n),
+            Some(CountOrShare::Text(t)) => {
+                match t.trim().strip_suffix('%').map(|p| p.trim().parse::<f64>()) {
+                    Some(Ok(p)) if p > 0.0 && p <= 100.0 => MinUp::Share(p / 100.0),
+                    _ => {
+                        self.err(
+                            line,
+                            format!(
+                                "pool {owner}: min_up '{t}' is not a count or a share like \"50%\""
+                            ),
+                        );
+                        MinUp::default()
+                    }
+                }
+            }
+        };
+        if v.min_up.is_some() && tiers.is_empty() {
+            self.err(line, format!("pool {owner}: min_up needs tiers"));
+        }
         Some(PoolConfig {
             name: owner,
             check,
             weights,
             policy,
+            tiers,
+            min_up,
             file: self.source.clone(),
             line,
         })

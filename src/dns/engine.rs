@@ -48,6 +48,8 @@ pub struct Engine {
     xfr: ArcSwap<transfer::Policy>,
     /// Full transfers out under way.
     transfers: Arc<AtomicUsize>,
+    /// The tier each tiered pool was last served from, to log changes.
+    tiers: std::sync::Mutex<std::collections::HashMap<(Name, &'static str), Option<u8>>>,
     /// Response rate limiting over UDP, when configured.
     pub rrl: ArcSwapOption<Rrl>,
     notify: OnceLock<NotifyHandler>,
@@ -80,6 +82,7 @@ impl Engine {
             xfr: ArcSwap::from_pointee(transfer::Policy::default()),
             transfers: Arc::default(),
             rrl: ArcSwapOption::empty(),
+            tiers: Default::default(),
             notify: OnceLock::new(),
             counters: ServerCounters::default(),
             image_limits: limits,
@@ -100,9 +103,35 @@ impl Engine {
         let _ = self.notify.set(h);
     }
 
-    /// Replaces the health snapshot atomically.
+    /// Replaces the health snapshot atomically, and logs each tiered pool whose served
+    /// tier changed with it (once per change, like a transition; never per query).
     pub fn set_health(&self, health: Snapshot) {
-        self.health.store(Arc::new(health));
+        let health = Arc::new(health);
+        self.health.store(health.clone());
+        let zones = self.zones.load();
+        let mut last = self.tiers.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, _, plan) in zones.balanced() {
+            if plan.tiers < 2 {
+                continue;
+            }
+            let family = if plan.addrs.first().is_some_and(IpAddr::is_ipv6) {
+                "ipv6"
+            } else {
+                "ipv4"
+            };
+            let now = balance::served_tier(plan, &*health).map(|(t, _)| t + 1);
+            let before = last.insert((name.clone(), family), now);
+            if before.is_some_and(|b| b != now) || (before.is_none() && now != Some(1)) {
+                match now {
+                    Some(t) => {
+                        tracing::warn!(pool = %name, family, tier = t, "failover: tier {t} served now")
+                    }
+                    None => {
+                        tracing::warn!(pool = %name, family, "failover: no tier has an address up; all_down applies")
+                    }
+                }
+            }
+        }
     }
 
     pub fn zones(&self) -> Arc<ZoneSet> {

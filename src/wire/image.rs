@@ -358,6 +358,9 @@ mod tests {
             },
             check: None,
             served: (0..n).map(|_| Default::default()).collect(),
+            tier_of: vec![0; n],
+            tiers: 1,
+            min_up: Default::default(),
         })
     }
 

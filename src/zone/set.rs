@@ -374,7 +374,21 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                     .or_default()
                     .extend(addrs.iter().copied());
             }
+            // An address in no tier (a secondary zone's new address, not yet listed)
+            // goes last; `rrdns check` reports it for file zones.
+            let tiers = pool.map_or(&[][..], |p| &p.tiers[..]);
+            let tier_of = (addrs.iter())
+                .map(|ip| {
+                    tiers
+                        .iter()
+                        .position(|t| t.contains(ip))
+                        .unwrap_or(tiers.len().saturating_sub(1)) as u8
+                })
+                .collect();
             set.plan = Some(Arc::new(Plan {
+                tier_of,
+                tiers: tiers.len().clamp(1, 255) as u8,
+                min_up: pool.map_or(Default::default(), |p| p.min_up),
                 served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
                 pool: pool.map(|p| p.name.clone()),
                 addrs,
@@ -426,6 +440,28 @@ fn check_pools(
                     p.name, p.name
                 )));
             }
+        }
+        if p.tiers.is_empty() {
+            continue;
+        }
+        for ip in p.tiers.iter().flatten() {
+            if !addrs.contains(ip) {
+                problems.push(problem(format!(
+                    "pool {}: tier address {ip} is not an address of {}",
+                    p.name, p.name
+                )));
+            }
+        }
+        let mut missing: Vec<&IpAddr> = (addrs.iter())
+            .filter(|ip| !p.tiers.iter().any(|t| t.contains(ip)))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        for ip in missing {
+            problems.push(problem(format!(
+                "pool {}: {ip} is in no tier: list every address of the pool in one tier",
+                p.name
+            )));
         }
     }
 }

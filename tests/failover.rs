@@ -1,0 +1,157 @@
+//! Failover tiers with real HTTP backends on 127.0.0.31–.34: the first tier with
+//! `min_up` addresses up is served alone; failing its addresses moves every answer to the
+//! next tier within interval × fall + 0.5 s, recovery moves them back within
+//! interval × rise + 0.5 s, no answer ever mixes tiers, a drain counts as down, and
+//! `rrdns check` reports tier mistakes at FILE:LINE.
+
+mod common;
+
+use common::backend::{Mode, backends};
+use common::*;
+use hickory_proto::rr::{RData, RecordType};
+use std::time::{Duration, Instant};
+
+const FIRST: [&str; 2] = ["127.0.0.31", "127.0.0.32"];
+const SECOND: [&str; 2] = ["127.0.0.33", "127.0.0.34"];
+
+fn zone() -> String {
+    "$TTL 300\n@ SOA ns hostmaster 1 3600 900 604800 60\n@ NS ns\nns A 127.0.0.53\n\
+     www A 127.0.0.31\n A 127.0.0.32\n A 127.0.0.33\n A 127.0.0.34\n"
+        .to_string()
+}
+
+fn config(port: u16, tiers: &str) -> String {
+    format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nadmin: \"127.0.0.1:{{ADMIN}}\"\nstate_dir: state\n\
+zones: [{{ name: f.test., file: f.zone }}]\n\
+pools:\n  www.f.test.:\n    check: web\n    ttl: 20\n{tiers}\
+checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeout: 300ms, rise: 2, fall: 2 }}\n"
+    )
+}
+
+const TIERS: &str = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\"]\n      - [\"127.0.0.33\", \"127.0.0.34\"]\n    min_up: 2\n";
+
+fn answer(s: &Server) -> Vec<String> {
+    let mut a: Vec<String> = (s.udp("www.f.test.", RecordType::A).answers.iter())
+        .filter_map(|r| match &r.data {
+            RData::A(a) => Some(a.to_string()),
+            _ => None,
+        })
+        .collect();
+    a.sort();
+    a.dedup();
+    a
+}
+
+/// Polls until every answer is exactly `want`, checking that no answer on the way mixes
+/// tiers; returns how long it took.
+fn until_served(s: &Server, want: &[&str], limit: Duration) -> Duration {
+    let t = Instant::now();
+    loop {
+        let a = answer(s);
+        let in_first = a.iter().all(|x| FIRST.contains(&x.as_str()));
+        let in_second = a.iter().all(|x| SECOND.contains(&x.as_str()));
+        assert!(in_first || in_second, "an answer mixes tiers: {a:?}");
+        if a == want {
+            return t.elapsed();
+        }
+        assert!(
+            t.elapsed() < limit,
+            "{want:?} not served within {limit:?}; last {a:?}; log:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn the_second_tier_takes_over_and_hands_back() {
+    let ips: Vec<&str> = FIRST.iter().chain(&SECOND).copied().collect();
+    let (port, b) = backends(&ips, None);
+    let s = Server::start(&config(port, TIERS), &[("f.zone", &zone())]);
+    until_served(&s, &FIRST, Duration::from_secs(5));
+    for _ in 0..200 {
+        assert_eq!(answer(&s), FIRST, "only the first tier while it is up");
+    }
+    // One of the first tier fails: with min_up 2 the whole answer moves.
+    b[0].set(Mode::Status500);
+    let took = until_served(&s, &SECOND, Duration::from_secs(4));
+    assert!(took <= Duration::from_millis(2500), "moved after {took:?}");
+    let status = s.http("GET", "/status", None).1;
+    assert!(status.contains("\"tier_served\": 2"), "{status}");
+    assert!(
+        status.contains("tier 1: 1 of 2 up, 2 needed: below min_up"),
+        "{status}"
+    );
+    let metrics = s.http("GET", "/metrics", None).1;
+    assert!(
+        metrics.contains("rrdns_pool_tier_served{pool=\"www.f.test.\",family=\"ipv4\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        s.log().contains("failover: tier 2 served now"),
+        "{}",
+        s.log()
+    );
+    // While degraded, the TTL is the check's interval.
+    assert!(
+        s.udp("www.f.test.", RecordType::A)
+            .answers
+            .iter()
+            .all(|r| r.ttl <= 1)
+    );
+    // It recovers: back to the first tier.
+    b[0].set(Mode::Healthy);
+    let took = until_served(&s, &FIRST, Duration::from_secs(4));
+    assert!(took <= Duration::from_millis(2500), "back after {took:?}");
+    // A drain counts as down.
+    let (code, _) = s.http("POST", "/api/backends/127.0.0.32/drain", None);
+    assert_eq!(code, 200);
+    until_served(&s, &SECOND, Duration::from_secs(1));
+    // The second tier fails too: the first tier with any address up is served.
+    b[2].set(Mode::Status500);
+    b[3].set(Mode::Status500);
+    until_served(&s, &["127.0.0.31"], Duration::from_secs(4));
+}
+
+#[test]
+fn tier_mistakes_are_reported_where_the_pool_is() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("f.zone"), zone()).unwrap();
+    let tiers = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.31\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n    min_up: \"150%\"\n";
+    let cfg = config(8080, tiers)
+        .replace("{PORT}", "0")
+        .replace("{ADMIN}", "0");
+    std::fs::write(d.path().join("rrdns.yaml"), cfg).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(["check", "-c"])
+        .arg(d.path().join("rrdns.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for want in [
+        "rrdns.yaml:7: pool www.f.test.: 127.0.0.31 is listed in tiers twice",
+        "min_up '150%' is not a count or a share",
+    ] {
+        assert!(err.contains(want), "{want} missing from:\n{err}");
+    }
+    let tiers = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n";
+    let cfg = config(8080, tiers)
+        .replace("{PORT}", "0")
+        .replace("{ADMIN}", "0");
+    std::fs::write(d.path().join("rrdns.yaml"), cfg).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(["check", "-c"])
+        .arg(d.path().join("rrdns.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for want in [
+        "pool www.f.test.: tier address 192.0.2.99 is not an address of www.f.test.",
+        "pool www.f.test.: 127.0.0.34 is in no tier",
+    ] {
+        assert!(err.contains(want), "{want} missing from:\n{err}");
+    }
+}
