@@ -155,7 +155,43 @@ pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
         };
         summary(z, &format!(" pools {pools}"));
     }
+    weighting_notes(&cfg, &zones);
     ExitCode::SUCCESS
+}
+
+/// How each configured pool's weights reach clients: the `k` that `spread` serves, and a
+/// warning where unequal weights rely on a mode that caching resolvers undo.
+fn weighting_notes(cfg: &Config, zones: &ZoneSet) {
+    use crate::balance::Weighting;
+    for (name, _, plan) in zones.balanced() {
+        let Some(pool) = cfg
+            .pools
+            .iter()
+            .find(|p| Some(&p.name) == plan.pool.as_ref())
+        else {
+            continue;
+        };
+        let family = if plan.addrs.first().is_some_and(std::net::IpAddr::is_ipv6) {
+            "AAAA"
+        } else {
+            "A"
+        };
+        let unequal = plan.weights.iter().any(|&w| w != plan.weights[0]);
+        match plan.policy.weighting {
+            Weighting::Spread => {
+                let k = crate::balance::spread_k(plan.weights.iter().copied(), plan.policy.answers);
+                println!(
+                    "pool {name} {family}: spread serves {k} of {} addresses",
+                    plan.addrs.len()
+                );
+            }
+            Weighting::Duplicate | Weighting::Order if unequal => eprintln!(
+                "{}:{}: warning: pool {name} {family}: weights hold for direct clients only (resolvers drop copies and reshuffle); see weighting: spread",
+                pool.file, pool.line
+            ),
+            _ => {}
+        }
+    }
 }
 
 /// A zone's warnings on stderr and its summary line on stdout, for `rrdns check`.

@@ -336,3 +336,24 @@ fn print_shows_the_effective_configuration() {
     ]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// `rrdns check` says how many addresses `spread` serves per pool, and warns where
+/// unequal weights rely on a mode that caching resolvers undo.
+#[test]
+fn check_tells_how_weights_reach_clients() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\npools:\n  api.example.test.:\n    weights: { \"192.0.2.20\": 3 }\n    weighting: spread\n    answers: 2\n  www.example.test.:\n    weights: { \"192.0.2.11\": 2 }\n    weighting: order\n";
+    with_example_zone(d.path(), cfg);
+    let (code, out, err) = check(d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("pool api.example.test. A: spread serves 2 of 3 addresses"),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "rrdns.yaml:9: warning: pool www.example.test. A: weights hold for direct clients only"
+        ),
+        "{err}"
+    );
+}

@@ -20,6 +20,10 @@ pub enum Weighting {
     Order,
     /// `answers` addresses drawn by weight without replacement.
     Sample,
+    /// k addresses, address i among them with probability k·wᵢ/Σw, in random order: a
+    /// client behind any resolver that shuffles or keeps order lands on i with
+    /// probability wᵢ/Σw, with k − 1 addresses to fall back on.
+    Spread,
 }
 
 impl Weighting {
@@ -29,6 +33,7 @@ impl Weighting {
             Weighting::Duplicate => "duplicate",
             Weighting::Order => "order",
             Weighting::Sample => "sample",
+            Weighting::Spread => "spread",
         }
     }
 }
@@ -242,6 +247,7 @@ pub fn select_into(
             weighted_order(&s.live, &plan.weights, rng, &mut s.keyed, &mut s.picks);
             s.picks.truncate(cap);
         }
+        Weighting::Spread => spread(&mut s.live, &plan.weights, cap, rng, &mut s.picks),
     }
     Verdict::Serve { degraded, all_down }
 }
@@ -287,6 +293,53 @@ pub fn served_tier(plan: &Plan, health: &dyn HealthView) -> Option<(u8, Vec<(usi
         })
         .collect();
     (!live.is_empty()).then(|| (choose_tier(plan, &live), counts))
+}
+
+/// How many addresses `spread` serves: at most `cap`, at most those available, and at most
+/// ⌊Σw / max w⌋ so that no address's inclusion probability k·wᵢ/Σw exceeds 1.
+pub fn spread_k(weights: impl Iterator<Item = u32> + Clone, cap: usize) -> usize {
+    let (sum, max, n) = weights.fold((0u64, 0u32, 0usize), |(s, m, n), w| {
+        let w = w.max(1);
+        (s + u64::from(w), m.max(w), n + 1)
+    });
+    if n == 0 {
+        return 0;
+    }
+    (cap.min(n) as u64).min(sum / u64::from(max)).max(1) as usize
+}
+
+/// Inclusion-proportional sampling (systematic sampling over a shuffled list): lay the
+/// addresses in random order on a line, each taking length k·wᵢ/Σw (at most 1), and pick
+/// those under the points u, u+1, …, u+k−1 for one uniform u. Each address is picked with
+/// probability exactly its length, at most once, and k are picked; then their order is
+/// shuffled. `live` is reordered in place: nothing is allocated.
+fn spread(
+    live: &mut [usize],
+    weights: &[u32],
+    cap: usize,
+    rng: &mut dyn Random,
+    out: &mut Vec<usize>,
+) {
+    let n = live.len();
+    for i in (1..n).rev() {
+        live.swap(i, rng.below(i + 1));
+    }
+    let k = spread_k(live.iter().map(|&i| weights[i]), cap);
+    let sum: u64 = live.iter().map(|&i| u64::from(weights[i].max(1))).sum();
+    let u = rng.unit();
+    let (mut at, mut next) = (0.0f64, u);
+    for &i in live.iter() {
+        at += k as f64 * f64::from(weights[i].max(1)) / sum as f64;
+        // A small tolerance: the last point must fall inside the line whatever the
+        // rounding of the sums.
+        if next < at - 1e-12 && out.len() < k {
+            out.push(i);
+            next += 1.0;
+        }
+    }
+    for j in (1..out.len()).rev() {
+        out.swap(j, rng.below(j + 1));
+    }
 }
 
 /// Every address `weight` times in a uniformly random order, first `cap` kept.
@@ -468,6 +521,71 @@ mod tests {
         let mut p = tiered(&[1, 1], MinUp::Count(1));
         p.tiers = 2;
         assert_eq!(served_set(&p, &[]), [1, 2]);
+    }
+
+    /// Inclusion and first-position shares of `spread` over `draws` answers.
+    fn spread_shares(
+        weights: &[u32],
+        answers: usize,
+        draws: usize,
+        seed: u64,
+    ) -> (Vec<f64>, Vec<f64>, usize) {
+        let p = plan(weights, Weighting::Spread, answers);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut s = Scratch::default();
+        let (mut inc, mut first) = (vec![0usize; weights.len()], vec![0usize; weights.len()]);
+        let mut size = 0;
+        for _ in 0..draws {
+            select_into(&p, &AllUp, &mut rng, &mut s);
+            size = s.picks.len();
+            let mut seen = s.picks.clone();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), s.picks.len(), "an address twice");
+            for &i in &s.picks {
+                inc[i] += 1;
+            }
+            first[s.picks[0]] += 1;
+        }
+        let share = |v: Vec<usize>| v.into_iter().map(|c| c as f64 / draws as f64).collect();
+        (share(inc), share(first), size)
+    }
+
+    #[test]
+    fn spread_includes_each_address_in_proportion_to_its_weight() {
+        // The figures: 3:1:1:1 with answers 2 → k 2, inclusion 1, ⅓, ⅓, ⅓, and the
+        // heavy address first half the time.
+        let (inc, first, k) = spread_shares(&[3, 1, 1, 1], 2, 8000, 1);
+        assert_eq!(k, 2);
+        for (got, want) in inc.iter().zip([1.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0]) {
+            assert!((got - want).abs() < 0.03, "inclusion {inc:?}");
+        }
+        assert!((first[0] - 0.5).abs() < 0.03, "first {first:?}");
+        // k is bounded by Σw / max w: 10:1:1 can only give one address.
+        assert_eq!(spread_k([10, 1, 1].into_iter(), 3), 1);
+        assert_eq!(spread_k([1, 1, 1].into_iter(), 8), 3);
+    }
+
+    /// Property: for random weight vectors, every inclusion share matches k·wᵢ/Σw.
+    #[test]
+    fn spread_inclusion_matches_for_random_weights() {
+        let mut rng = fastrand::Rng::with_seed(42);
+        for case in 0..20 {
+            let n = rng.usize(2..7);
+            let weights: Vec<u32> = (0..n).map(|_| rng.u32(1..6)).collect();
+            let answers = rng.usize(1..5);
+            let k = spread_k(weights.iter().copied(), answers);
+            let sum: u32 = weights.iter().sum();
+            let (inc, _, size) = spread_shares(&weights, answers, 6000, case);
+            assert_eq!(size, k, "{weights:?} answers {answers}");
+            for (i, got) in inc.iter().enumerate() {
+                let want = k as f64 * f64::from(weights[i]) / f64::from(sum);
+                assert!(
+                    (got - want).abs() < 0.035,
+                    "{weights:?} answers {answers}: {i} {got} vs {want}"
+                );
+            }
+        }
     }
 
     #[test]

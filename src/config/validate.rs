@@ -316,9 +316,10 @@ impl Validator {
                 "duplicate" => p.weighting = Weighting::Duplicate,
                 "order" => p.weighting = Weighting::Order,
                 "sample" => p.weighting = Weighting::Sample,
+                "spread" => p.weighting = Weighting::Spread,
                 other => self.err(
                     line,
-                    format!("weighting '{other}' is not one of duplicate, order, sample"),
+                    format!("weighting '{other}' is not one of duplicate, order, sample, spread"),
                 ),
             }
         }
