@@ -342,7 +342,7 @@ fn print_shows_the_effective_configuration() {
 #[test]
 fn check_tells_how_weights_reach_clients() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\npools:\n  api.example.test.:\n    weights: { \"192.0.2.20\": 3 }\n    weighting: spread\n    answers: 2\n  www.example.test.:\n    weights: { \"192.0.2.11\": 2 }\n    weighting: order\n";
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\npools:\n  api.example.test.:\n    weights: { \"192.0.2.20\": 2 }\n    weighting: spread\n    answers: 2\n  www.example.test.:\n    weights: { \"192.0.2.11\": 2 }\n    weighting: order\n";
     with_example_zone(d.path(), cfg);
     let (code, out, err) = check(d.path());
     assert_eq!(code, 0, "{err}");
