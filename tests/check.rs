@@ -352,7 +352,7 @@ fn check_tells_how_weights_reach_clients() {
     );
     assert!(
         err.contains(
-            "rrdns.yaml:9: warning: pool www.example.test. A: weights hold for direct clients only"
+            "rrdns.yaml:10: warning: pool www.example.test. A: weights hold for direct clients only"
         ),
         "{err}"
     );
