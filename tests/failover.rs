@@ -155,3 +155,47 @@ fn tier_mistakes_are_reported_where_the_pool_is() {
         assert!(err.contains(want), "{want} missing from:\n{err}");
     }
 }
+
+/// Slow start end to end: an undrained address comes back at 10 % of answers and ramps
+/// to all of them over `slow_start`; its share in the first fifth of the window is below a
+/// third of its share in the last fifth.
+#[test]
+fn slow_start_ramps_an_undrained_address_in() {
+    let cfg = "listen: [\"127.0.0.1:{PORT}\"]\nadmin: \"127.0.0.1:{ADMIN}\"\nstate_dir: state\n\
+zones: [{ name: f.test., file: f.zone }]\npools:\n  www.f.test.:\n    slow_start: 4s\n";
+    let s = Server::start(cfg, &[("f.zone", &zone())]);
+    let (code, _) = s.http("POST", "/api/backends/127.0.0.31/drain", None);
+    assert_eq!(code, 200);
+    let (code, _) = s.http("DELETE", "/api/backends/127.0.0.31/drain", None);
+    assert_eq!(code, 200);
+    let start = Instant::now();
+    let status = s.http("GET", "/status", None).1;
+    assert!(status.contains("\"slow_start_share\": 0.1"), "{status}");
+    let (mut early, mut late) = ((0, 0), (0, 0));
+    while start.elapsed() < Duration::from_secs(4) {
+        let t = start.elapsed();
+        let has = answer(&s).contains(&"127.0.0.31".to_string());
+        let bucket = if t < Duration::from_millis(800) {
+            &mut early
+        } else if t >= Duration::from_millis(3200) {
+            &mut late
+        } else {
+            continue;
+        };
+        bucket.0 += usize::from(has);
+        bucket.1 += 1;
+    }
+    let (e, l) = (
+        early.0 as f64 / early.1 as f64,
+        late.0 as f64 / late.1 as f64,
+    );
+    eprintln!(
+        "slow start: share {e:.2} in the first fifth ({} answers), {l:.2} in the last ({})",
+        early.1, late.1
+    );
+    assert!(early.1 > 50 && late.1 > 50, "too few answers to tell");
+    assert!(e < l / 3.0, "first fifth {e:.2}, last fifth {l:.2}");
+    // After the window, in every answer again.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!((0..50).all(|_| answer(&s).contains(&"127.0.0.31".to_string())));
+}

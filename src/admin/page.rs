@@ -138,7 +138,14 @@ pub fn render(s: &Status) -> String {
                     (Some(at), Some(ago_s)) => format!("{} ({} ago)", clock(at), ago(ago_s)),
                     _ => "–".to_string(),
                 },
-                esc(b.target.as_deref().unwrap_or("–")),
+                esc(&match b.slow_start_share {
+                    Some(f) => format!(
+                        "{} · slow start {:.0} %",
+                        b.target.as_deref().unwrap_or("–"),
+                        f * 100.0
+                    ),
+                    None => b.target.as_deref().unwrap_or("–").to_string(),
+                }),
                 a = b.address,
                 st = b.state,
             );

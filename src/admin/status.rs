@@ -100,6 +100,8 @@ pub struct BackendStatus {
     pub transition_at: Option<u64>,
     /// What the probe reaches (`http://192.0.2.10:80/health`, `tcp 192.0.2.10:5432`).
     pub target: Option<String>,
+    /// While slow start ramps the address in: the share of answers it is kept in now.
+    pub slow_start_share: Option<f64>,
 }
 
 /// Every configured zone: those served, then those without data, by name.
@@ -192,6 +194,10 @@ pub fn build(admin: &Admin) -> Status {
                         crate::metrics::unix_now().saturating_sub(ago)
                     }),
                     target: t.map(|t| t.cfg.target(*addr)),
+                    slow_start_share: plan.slow_start.and_then(|w| {
+                        let share = crate::balance::ramp_share(health.up_for(addr), w);
+                        (share < 1.0).then_some((share * 100.0).round() / 100.0)
+                    }),
                 }
             })
             .collect();

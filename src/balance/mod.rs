@@ -122,6 +122,9 @@ pub struct Plan {
     pub tier_of: Vec<u8>,
     pub tiers: u8,
     pub min_up: MinUp,
+    /// Slow start: an address that came back has its share ramped from 10 % to 100 %
+    /// over this long.
+    pub slow_start: Option<std::time::Duration>,
     /// The health check of the pool, if any: its name and its interval in whole seconds
     /// (the TTL cap while any address is out, so caches come back quickly).
     pub check: Option<(Arc<str>, u32)>,
@@ -151,6 +154,11 @@ pub trait HealthView {
     /// True when the address may be served: not drained, and healthy under `check` (an
     /// address without a check is healthy).
     fn serving(&self, check: Option<&str>, addr: &IpAddr) -> bool;
+    /// How long ago the address came back (up again, or undrained), if recently: slow
+    /// start ramps it in. `None` for an address that has not recently come back.
+    fn up_for(&self, _addr: &IpAddr) -> Option<std::time::Duration> {
+        None
+    }
 
     /// True when every address is served (nothing down or drained anywhere): balancing
     /// then skips the per-address question.
@@ -231,6 +239,9 @@ pub fn select_into(
         let tier = choose_tier(plan, &s.live);
         s.live.retain(|&i| plan.tier_of[i] == tier);
     }
+    if let Some(window) = plan.slow_start {
+        ramp(plan, health, window, rng, s);
+    }
     let all_down = s.live.is_empty();
     if all_down {
         match plan.policy.all_down {
@@ -250,6 +261,38 @@ pub fn select_into(
         Weighting::Spread => spread(&mut s.live, &plan.weights, cap, rng, &mut s.picks),
     }
     Verdict::Serve { degraded, all_down }
+}
+
+/// The share of an address `up_for` into a slow start of `window`: 10 % at once, rising
+/// linearly to 100 % at the end (HAProxy's `slowstart`).
+pub fn ramp_share(up_for: Option<std::time::Duration>, window: std::time::Duration) -> f64 {
+    match up_for {
+        Some(t) if t < window => 0.1 + 0.9 * t.as_secs_f64() / window.as_secs_f64(),
+        _ => 1.0,
+    }
+}
+
+/// Slow start: each address still ramping in is left out of this answer with probability
+/// 1 − its share, so that its share of answers grows from 10 % to 100 % over the window.
+/// If that would leave nothing, the answer keeps them all.
+fn ramp(
+    plan: &Plan,
+    health: &dyn HealthView,
+    window: std::time::Duration,
+    rng: &mut dyn Random,
+    s: &mut Scratch,
+) {
+    let ramping = |i: &usize| health.up_for(&plan.addrs[*i]).is_some_and(|t| t < window);
+    if !s.live.iter().any(ramping) {
+        return;
+    }
+    s.picks.clear();
+    s.picks.extend_from_slice(&s.live);
+    s.live
+        .retain(|i| rng.unit() < ramp_share(health.up_for(&plan.addrs[*i]), window));
+    if s.live.is_empty() {
+        std::mem::swap(&mut s.live, &mut s.picks);
+    }
 }
 
 /// The tier to serve, given the positions serving now (`live`, not empty): the first
@@ -451,6 +494,7 @@ mod tests {
             tier_of: vec![0; weights.len()],
             tiers: 1,
             min_up: MinUp::default(),
+            slow_start: None,
         }
     }
 
@@ -585,6 +629,52 @@ mod tests {
                     "{weights:?} answers {answers}: {i} {got} vs {want}"
                 );
             }
+        }
+    }
+
+    /// Address 192.0.2.1 came back `ago`; the others are steady.
+    struct Back(std::time::Duration);
+    impl HealthView for Back {
+        fn serving(&self, _: Option<&str>, _: &IpAddr) -> bool {
+            true
+        }
+        fn up_for(&self, a: &IpAddr) -> Option<std::time::Duration> {
+            (*a == IpAddr::from([192, 0, 2, 1])).then_some(self.0)
+        }
+    }
+
+    #[test]
+    fn slow_start_ramps_a_returning_address_in() {
+        let mut p = plan(&[1, 1, 1], Weighting::Duplicate, 8);
+        let window = std::time::Duration::from_secs(30);
+        p.slow_start = Some(window);
+        let share = |ago: u64| {
+            let mut rng = fastrand::Rng::with_seed(ago);
+            let mut s = Scratch::default();
+            let health = Back(std::time::Duration::from_secs(ago));
+            let n = 10_000;
+            let with = (0..n)
+                .filter(|_| {
+                    select_into(&p, &health, &mut rng, &mut s);
+                    s.picks.contains(&0)
+                })
+                .count();
+            with as f64 / n as f64
+        };
+        assert!((share(0) - 0.10).abs() < 0.02, "{}", share(0));
+        assert!((share(15) - 0.55).abs() < 0.03, "{}", share(15));
+        assert!((share(30) - 1.0).abs() < 1e-9);
+        // The measure: the first fifth below a third of the last fifth.
+        assert!(share(3) < share(27) / 3.0);
+        assert_eq!(ramp_share(None, window), 1.0);
+        // Alone, a ramping address is still served.
+        let mut alone = plan(&[1], Weighting::Duplicate, 8);
+        alone.slow_start = Some(window);
+        let mut s = Scratch::default();
+        let mut rng = fastrand::Rng::with_seed(1);
+        for _ in 0..100 {
+            select_into(&alone, &Back(std::time::Duration::ZERO), &mut rng, &mut s);
+            assert_eq!(s.picks, [0]);
         }
     }
 

@@ -108,6 +108,7 @@ pub struct PoolEntry {
     pub tiers: Option<Vec<Vec<String>>>,
     /// A count (`2`) or a share of a tier (`"50%"`).
     pub min_up: Option<CountOrShare>,
+    pub slow_start: Option<String>,
 }
 
 /// A YAML integer or string.

@@ -96,6 +96,8 @@ pub struct PoolConfig {
     pub tiers: Vec<Vec<IpAddr>>,
     /// How many addresses of a tier (of one family) must be up for it to be served.
     pub min_up: MinUp,
+    /// An address that comes back has its share ramped in over this long.
+    pub slow_start: Option<Duration>,
     /// Where the pool is written, for errors found when zones are loaded.
     pub file: String,
     pub line: usize,

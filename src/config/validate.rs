@@ -418,6 +418,13 @@ impl Validator {
                 }
             }
         };
+        let slow_start = v.slow_start.as_deref().and_then(|d| match parse_duration(d) {
+            Some(t) if t <= Duration::from_secs(3600) => Some(t),
+            _ => {
+                self.err(line, format!("pool {owner}: slow_start '{d}' is not a duration of at most 1h, like 30s"));
+                None
+            }
+        });
         if v.min_up.is_some() && tiers.is_empty() {
             self.err(line, format!("pool {owner}: min_up needs tiers"));
         }
@@ -428,6 +435,7 @@ impl Validator {
             policy,
             tiers,
             min_up,
+            slow_start,
             file: self.source.clone(),
             line,
         })

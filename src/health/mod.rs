@@ -14,6 +14,7 @@ pub mod state;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::balance::HealthView;
 
@@ -26,9 +27,19 @@ pub use prober::Prober;
 pub struct Snapshot {
     pub drained: HashSet<IpAddr>,
     pub down: HashMap<Arc<str>, HashSet<IpAddr>>,
+    /// Addresses that came back (up again, or undrained) in the last
+    /// [`prober::RECOVERY_MEMORY`], and when: slow start ramps them in.
+    pub recovering: HashMap<IpAddr, Instant>,
 }
 
 impl HealthView for Snapshot {
+    fn up_for(&self, addr: &IpAddr) -> Option<Duration> {
+        if self.recovering.is_empty() {
+            return None;
+        }
+        self.recovering.get(addr).map(Instant::elapsed)
+    }
+
     fn all_serving(&self) -> bool {
         self.drained.is_empty() && self.down.is_empty()
     }

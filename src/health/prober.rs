@@ -92,7 +92,13 @@ pub struct Prober {
     /// A transition is not yet in the published snapshot: a publish is scheduled
     /// ([`Prober::publish_soon`]). Raised and cleared with the entries locked.
     publish_pending: AtomicBool,
+    /// When addresses were undrained, for slow start.
+    undrained: Mutex<HashMap<IpAddr, Instant>>,
 }
+
+/// How long an address that came back is remembered for slow start: the longest
+/// `slow_start` a pool may have.
+pub const RECOVERY_MEMORY: Duration = Duration::from_secs(3600);
 
 impl Prober {
     pub fn new(
@@ -112,6 +118,7 @@ impl Prober {
             runtime,
             stats: Mutex::new(ProbeStats::default()),
             publish_pending: AtomicBool::new(false),
+            undrained: Mutex::default(),
         });
         p.publish();
         p
@@ -278,7 +285,23 @@ impl Prober {
             }
         }
         let drained = self.drains.list().into_iter().collect();
-        (self.publish)(Snapshot { drained, down });
+        let now = Instant::now();
+        let recent = |t: &Instant| now.duration_since(*t) < RECOVERY_MEMORY;
+        let mut undrained = self.undrained.lock().unwrap_or_else(|p| p.into_inner());
+        undrained.retain(|_, t| recent(t));
+        let mut recovering: HashMap<IpAddr, Instant> = undrained.clone();
+        for ((_, addr), e) in entries.iter() {
+            if let Some(t) = e.state.came_up.filter(|t| e.state.up && recent(t)) {
+                let at = recovering.entry(*addr).or_insert(t);
+                *at = (*at).max(t);
+            }
+        }
+        drop(undrained);
+        (self.publish)(Snapshot {
+            drained,
+            down,
+            recovering,
+        });
         drop(entries);
     }
 
@@ -287,6 +310,10 @@ impl Prober {
         let reason = drain.as_ref().and_then(|d| d.reason.clone());
         let drained = drain.is_some();
         let changed = self.drains.set(addr, drain)?;
+        if changed && !drained {
+            let mut undrained = self.undrained.lock().unwrap_or_else(|p| p.into_inner());
+            undrained.insert(addr, Instant::now());
+        }
         if changed {
             info!(%addr, drained, reason, "drain changed");
             self.publish();
@@ -298,6 +325,11 @@ impl Prober {
     pub fn expire_drains(&self) {
         match self.drains.expire(super::drain::unix_now()) {
             Ok(done) if !done.is_empty() => {
+                let mut undrained = self.undrained.lock().unwrap_or_else(|p| p.into_inner());
+                for addr in &done {
+                    undrained.insert(*addr, Instant::now());
+                }
+                drop(undrained);
                 for addr in &done {
                     info!(%addr, "drain ended: its time is up");
                 }

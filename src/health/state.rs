@@ -19,6 +19,9 @@ pub struct TargetState {
     pub failures: u64,
     /// When `up` last changed (or the target was created).
     pub since: Instant,
+    /// When the target last came back up (not set by its initial state): slow start
+    /// ramps its share from then.
+    pub came_up: Option<Instant>,
     /// The last result: `None` before the first probe; `Ok(latency)` or `Err(reason)`.
     pub last: Option<Result<Duration, ProbeError>>,
 }
@@ -38,6 +41,7 @@ impl TargetState {
             probes: 0,
             failures: 0,
             since: now,
+            came_up: None,
             last: None,
         }
     }
@@ -70,6 +74,9 @@ impl TargetState {
         self.up = ok;
         self.streak = 0;
         self.since = now;
+        if ok {
+            self.came_up = Some(now);
+        }
         Some(Transition { up: ok, reason })
     }
 }

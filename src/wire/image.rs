@@ -361,6 +361,7 @@ mod tests {
             tier_of: vec![0; n],
             tiers: 1,
             min_up: Default::default(),
+            slow_start: None,
         })
     }
 

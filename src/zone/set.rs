@@ -389,6 +389,7 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 tier_of,
                 tiers: tiers.len().clamp(1, 255) as u8,
                 min_up: pool.map_or(Default::default(), |p| p.min_up),
+                slow_start: pool.and_then(|p| p.slow_start),
                 served: addrs.iter().map(|_| AtomicU64::new(0)).collect(),
                 pool: pool.map(|p| p.name.clone()),
                 addrs,
