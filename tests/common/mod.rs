@@ -387,6 +387,7 @@ pub mod compare;
 pub mod hostile;
 pub mod knot;
 pub mod nsd;
+pub mod resolver;
 
 /// A minimal HTTP/1.1 client for the admin API: (status, body).
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
