@@ -62,6 +62,9 @@ pub enum Command {
 pub enum CtlAction {
     /// Zones, pools and every backend's state, as a table.
     Status,
+    /// Exit 0 when the server is ready (every zone has data, first probe round done),
+    /// else 1 with the reason: a container health check.
+    Ready,
     /// Take an address out of every answer.
     Drain {
         address: String,

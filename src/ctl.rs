@@ -40,6 +40,7 @@ pub fn run(target: Target, action: CtlAction) -> ExitCode {
     let client = Client { admin, token };
     let (method, path, body) = match &action {
         CtlAction::Status => ("GET", "/status".to_string(), None),
+        CtlAction::Ready => ("GET", "/readyz".to_string(), None),
         CtlAction::Drain {
             address,
             reason,
@@ -86,6 +87,7 @@ pub fn run(target: Target, action: CtlAction) -> ExitCode {
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     match action {
         CtlAction::Status => print!("{}", status_table(&v)),
+        CtlAction::Ready => print!("{text}"),
         CtlAction::Drain { address, .. } => {
             let changed = if v["changed"] == true {
                 "drained"

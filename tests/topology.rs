@@ -28,18 +28,12 @@ fn the_example_container_configuration_passes_check() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("example.test. secondary"));
-    // The Dockerfile runs as a non-root user with only CAP_NET_BIND_SERVICE and a health check.
+    // What tests/container.rs cannot see by running the image: no file capability (it
+    // broke `--cap-drop ALL`), and base images a registry-less podman can name.
     let dockerfile = project_file("docker/Dockerfile");
-    for needle in [
-        "USER rrdns",
-        "cap_net_bind_service",
-        "HEALTHCHECK",
-        "/healthz",
-        "EXPOSE 53/udp 53/tcp 8053/tcp",
-        "/etc/rrdns/rrdns.yaml",
-    ] {
-        assert!(dockerfile.contains(needle), "Dockerfile lacks {needle}");
-    }
+    assert!(!dockerfile.contains("setcap"), "no file capabilities");
+    assert!(dockerfile.contains("ARG BASE_IMAGE=docker.io/library/"));
+    assert!(dockerfile.contains("ARG BUILD_IMAGE=docker.io/library/"));
     let compose = project_file("docker/compose.yaml");
     assert!(compose.contains("cap_add: [NET_BIND_SERVICE]") && compose.contains("cap_drop: [ALL]"));
 }

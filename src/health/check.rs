@@ -9,7 +9,7 @@
 use reqwest::Client;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -47,8 +47,16 @@ pub enum ProbeError {
 }
 
 /// Runs probes; shared by every target.
+///
+/// Only HTTPS with verification needs the system's CA certificates, and that client is
+/// built at its first use: a server whose checks are all plain HTTP or TCP starts in an
+/// image without a CA bundle (it refused to, with "HTTP client: builder error").
 pub struct Checker {
-    verify: Client,
+    /// Plain HTTP: no TLS roots needed.
+    plain: Client,
+    /// HTTPS with the system's roots, built at first use (or why it cannot be).
+    verify: OnceLock<Result<Client, String>>,
+    /// HTTPS without verification (`tls_verify: false`): no roots needed.
     insecure: Client,
     sni: Mutex<HashMap<(String, SocketAddr, bool), Client>>,
 }
@@ -68,13 +76,15 @@ impl Checker {
         // reqwest is built without a default crypto provider; ring is already in the tree.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = |e: reqwest::Error| ProbeError::Client(e.to_string());
-        let verify = builder().build().map_err(client)?;
+        let plain = builder().tls_certs_only([]).build().map_err(client)?;
         let insecure = builder()
+            .tls_certs_only([])
             .tls_danger_accept_invalid_certs(true)
             .build()
             .map_err(client)?;
         Ok(Checker {
-            verify,
+            plain,
+            verify: OnceLock::new(),
             insecure,
             sni: Mutex::new(HashMap::new()),
         })
@@ -97,25 +107,41 @@ impl Checker {
         }
     }
 
+    /// The verifying HTTPS client, built at first use.
+    fn verifying(&self) -> Result<Client, ProbeError> {
+        let built = self.verify.get_or_init(|| {
+            builder().build().map_err(|e| {
+                format!("{e} (an https check with tls_verify needs the system's CA certificates, /etc/ssl/certs)")
+            })
+        });
+        built.clone().map_err(ProbeError::Client)
+    }
+
     fn client_for(&self, check: &HttpProbe, addr: IpAddr) -> Result<(Client, String), ProbeError> {
         let scheme = if check.tls.is_some() { "https" } else { "http" };
         let verify = check.tls.is_none_or(|t| t.verify);
         let sock = SocketAddr::new(addr, check.port);
-        let generic = || {
-            let c = if verify { &self.verify } else { &self.insecure };
-            (c.clone(), format!("{scheme}://{sock}{}", check.path))
+        let generic = || -> Result<(Client, String), ProbeError> {
+            let c = match (check.tls.is_some(), verify) {
+                (false, _) => self.plain.clone(),
+                (true, false) => self.insecure.clone(),
+                (true, true) => self.verifying()?,
+            };
+            Ok((c, format!("{scheme}://{sock}{}", check.path)))
         };
         let Some(host) = check.host.as_deref().filter(|_| check.tls.is_some()) else {
-            return Ok(generic());
+            return generic();
         };
         let key = (host.to_string(), sock, verify);
         let mut cache = self.sni.lock().unwrap_or_else(|p| p.into_inner());
         if !cache.contains_key(&key) {
-            let c = builder()
-                .resolve(host, sock)
-                .tls_danger_accept_invalid_certs(!verify)
-                .build()
-                .map_err(|e| ProbeError::Client(e.to_string()))?;
+            let b = builder().resolve(host, sock);
+            let b = if verify {
+                b
+            } else {
+                b.tls_certs_only([]).tls_danger_accept_invalid_certs(true)
+            };
+            let c = b.build().map_err(|e| ProbeError::Client(e.to_string()))?;
             cache.insert(key.clone(), c);
         }
         Ok((
