@@ -129,9 +129,13 @@ fn clients_that_pipeline_and_never_read_are_closed() {
         }
         let answered = probe_tcp(addr, "www.example.test.", 10, Duration::from_millis(100));
         let grown = rss_kib(s.child.id()).saturating_sub(before);
-        let closed = count_closed(&mut conns[..20], Duration::from_secs(8));
+        // A connection is closed 3 s after its last progress: one whose answers still fit
+        // in the kernel's buffers keeps making progress until its queries run out, which
+        // in a debug build beside other tests can take a while.
+        let limit = if who == "rrdns" { 30 } else { 8 };
+        let closed = count_closed(&mut conns[..20], Duration::from_secs(limit));
         eprintln!(
-            "{who}: non-reading pipeliners, TCP answered {answered}/10, {closed}/20 closed within 8 s"
+            "{who}: non-reading pipeliners, TCP answered {answered}/10, {closed}/20 closed within {limit} s"
         );
         if who == "rrdns" {
             ours = (answered, closed, grown);
