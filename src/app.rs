@@ -319,6 +319,20 @@ async fn start_admin(
         secondaries: secondaries.clone(),
         reload: reload.clone(),
         last_reload: last_reload.clone(),
+        shares: Default::default(),
+    });
+    // Shares over the last minute need the counters sampled now and then.
+    tracker.spawn({
+        let (admin, stop) = (admin.clone(), stop.clone());
+        async move {
+            let mut every = tokio::time::interval(crate::admin::shares::EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => admin.shares.sample(&admin.zones.get()),
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
     });
     let stop = stop.clone();
     tracker.spawn(async move {

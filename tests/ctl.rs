@@ -79,6 +79,11 @@ fn status_drain_for_a_while_and_undrain() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(s.log().contains("drain ended"), "{}", s.log());
+    // Shares cover the last minute (sampled every 5 s), not the whole run.
+    let status = s.http("GET", "/status", None).1;
+    assert!(status.contains("\"share_window\": "), "{status}");
+    assert!(!status.contains("\"share_window\": null"), "{status}");
+    assert!(s.http("GET", "/", None).1.contains("served first (last "));
 
     let (code, out, _) = ctl(&s, &["drain", "192.0.2.21"]);
     assert_eq!(code, 0);

@@ -4,6 +4,7 @@
 pub mod listen;
 pub mod page;
 pub mod prom;
+pub mod shares;
 pub mod status;
 
 use axum::Router;
@@ -39,6 +40,8 @@ pub struct Admin {
     pub reload: tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<ReloadOutcome>>,
     /// How the last reload went (by signal or by request).
     pub last_reload: Arc<std::sync::Mutex<Option<ReloadOutcome>>>,
+    /// Samples of the answer counters, for shares over a recent window.
+    pub shares: shares::Shares,
 }
 
 /// How a reload went.

@@ -121,8 +121,14 @@ pub fn render(s: &Status) -> String {
                 p.all_down
             );
         }
-        h.push_str("<table class=\"backends\"><tr><th>address</th><th>state</th><th>weight</th><th>served first</th>\
-<th>last probe</th><th>latency</th><th>probes (failed)</th><th>last transition</th><th>target</th></tr>");
+        let window = p
+            .share_window
+            .map_or("since reload".to_string(), |s| format!("last {s} s"));
+        let _ = write!(
+            h,
+            "<table class=\"backends\"><tr><th>address</th><th>state</th><th>weight</th><th>served first ({window})</th>\
+<th>last probe</th><th>latency</th><th>probes (failed)</th><th>last transition</th><th>target</th></tr>"
+        );
         for b in &p.backends {
             let _ = write!(
                 h,

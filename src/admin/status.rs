@@ -78,6 +78,9 @@ pub struct PoolStatus {
     pub tiers: Vec<String>,
     /// The pool has failover tiers.
     pub tiered: bool,
+    /// The seconds the backends' served shares cover (up to a minute); `null`: since
+    /// the last reload.
+    pub share_window: Option<u64>,
     pub backends: Vec<BackendStatus>,
 }
 
@@ -88,7 +91,7 @@ pub struct BackendStatus {
     /// `up`, `down`, `drained` or `unchecked` (no health check on this pool).
     pub state: &'static str,
     pub drained: bool,
-    /// Share of answers that listed this address first, since the last reload.
+    /// Share of answers that listed this address first, over the pool's `share_window`.
     pub served_share: f64,
     pub last_probe: Option<String>,
     pub latency_ms: Option<f64>,
@@ -148,7 +151,14 @@ pub fn build(admin: &Admin) -> Status {
     let mut pools = Vec::new();
     for (name, zone_ttl, plan) in zones.balanced() {
         let check = plan.check.as_ref().map(|(c, _)| c.to_string());
-        let total: u64 = plan.served.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        let counts: Vec<u64> = plan
+            .served
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        let base = admin.shares.base(&name, &plan.addrs);
+        let shares = super::shares::window_shares(&counts, base.as_ref().map(|(b, _)| &b[..]));
+        let window = base.as_ref().map(|(_, ago)| ago.as_secs());
         let backends: Vec<BackendStatus> = plan
             .addrs
             .iter()
@@ -164,17 +174,12 @@ pub fn build(admin: &Admin) -> Status {
                     (false, Some(_)) => "down",
                     (false, None) => "unchecked",
                 };
-                let served = plan.served[i].load(Ordering::Relaxed);
                 BackendStatus {
                     address: *addr,
                     weight: plan.weights[i],
                     state,
                     drained,
-                    served_share: if total == 0 {
-                        0.0
-                    } else {
-                        served as f64 / total as f64
-                    },
+                    served_share: shares[i],
                     last_probe: t.and_then(|t| {
                         t.state.last.as_ref().map(|r| match r {
                             Ok(_) => "ok".to_string(),
@@ -233,6 +238,7 @@ pub fn build(admin: &Admin) -> Status {
             ttl_now,
             fail_open: all_out && plan.policy.all_down == crate::balance::AllDown::All,
             tiered: plan.tiers > 1,
+            share_window: window,
             tier_served: served.as_ref().map(|(t, _)| t + 1),
             tiers: served.map_or_else(Vec::new, |(_, counts)| {
                 (counts.iter().enumerate())
