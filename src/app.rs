@@ -156,6 +156,9 @@ pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
         summary(z, &format!(" pools {pools}"));
     }
     weighting_notes(&cfg, &zones);
+    for w in crate::zone::digest::changed_under_same_serial(&cfg, &zones) {
+        eprintln!("{}:{}: warning: {}", w.file, w.line, w.message);
+    }
     ExitCode::SUCCESS
 }
 
@@ -365,6 +368,7 @@ async fn run(
     probes: Handle,
 ) -> anyhow::Result<()> {
     log_zones(&zones);
+    crate::zone::digest::record(&cfg, &zones);
     let store = Arc::new(Store::new(zones));
     let engine = Engine::new(store.clone());
     engine.configure(&cfg);
@@ -677,6 +681,7 @@ impl Running {
             store.update(|prev| {
                 let zones = build_zones(&cfg, Some(prev))?;
                 log_zones(&zones);
+                crate::zone::digest::record(&cfg, &zones);
                 Ok::<_, Vec<Problem>>(zones)
             })?;
             Ok(cfg)

@@ -97,6 +97,20 @@ fn a_change_without_a_serial_change_is_warned_about() {
     });
     assert!(!s.log().contains("content changed"), "{}", s.log());
     std::fs::write(s.path("r.zone"), zone(7, "192.0.2.2")).unwrap();
+    // `rrdns check` sees it before any reload: it compares with what the server loaded.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .args(["check", "-c"])
+        .arg(&s.config)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "a warning, not an error: {err}");
+    assert!(
+        err.contains(
+            "warning: zone r.test.: content changed since the server loaded it but serial 7 did not"
+        ),
+        "{err}"
+    );
     s.hup();
     wait_for(&s, "the warning", || {
         s.log().contains("content changed but serial 7 did not")

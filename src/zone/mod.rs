@@ -6,6 +6,7 @@
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
 pub mod compact;
+pub mod digest;
 pub mod dname;
 pub mod history;
 pub mod lookup;
