@@ -185,7 +185,7 @@ fn config(primary: u16, with_key: bool) -> String {
         String::new()
     };
     format!(
-        "listen: [\"127.0.0.1:{{PORT}}\"]\nstate_dir: state\nzones:\n  - name: f.test.\n    primaries: [\"127.0.0.1:{primary}\"]\n{key}"
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nadmin: \"127.0.0.1:{{ADMIN}}\"\nstate_dir: state\nzones:\n  - name: f.test.\n    primaries: [\"127.0.0.1:{primary}\"]\n{key}"
     )
 }
 
@@ -281,6 +281,8 @@ fn broken_transfers_keep_the_old_copy_and_expiry_stops_answers() {
     // The primary goes silent: after EXPIRE (4 s) the zone answers SERVFAIL ...
     fake.set(3, Fault::Silent);
     wait_for(&s, Duration::from_secs(20), (ResponseCode::ServFail, None));
+    let status = s.http("GET", "/status", None).1;
+    assert!(status.contains("\"state\": \"expired\""), "{status}");
     // ... until a transfer succeeds again.
     fake.set(4, Fault::None);
     wait_for(

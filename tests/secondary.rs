@@ -141,7 +141,7 @@ fn a_secondary_without_data_answers_servfail() {
     );
     let (_, status) = s.http("GET", "/status", None);
     assert!(
-        status.contains("\"name\": \"k.test.\",\n      \"state\": \"unavailable\""),
+        status.contains("\"name\": \"k.test.\",\n      \"state\": \"waiting\""),
         "{status}"
     );
     let (_, metrics) = s.http("GET", "/metrics", None);

@@ -37,8 +37,8 @@ pub struct DrainStatus {
 #[derive(Debug, Serialize)]
 pub struct ZoneStatus {
     pub name: String,
-    /// `loaded`, or `unavailable`: a secondary zone with no data yet (waiting for its
-    /// first transfer) or any more (expired), answered with SERVFAIL.
+    /// `loaded`; or, for a secondary zone without data (answered with SERVFAIL),
+    /// `waiting` for its first transfer or `expired`.
     pub state: &'static str,
     pub serial: u32,
     pub records: usize,
@@ -124,7 +124,11 @@ fn zone_states(zones: &crate::zone::ZoneSet, admin: &Admin) -> Vec<ZoneStatus> {
     });
     let waiting = zones.unavailable().map(|n| ZoneStatus {
         name: n.to_string(),
-        state: "unavailable",
+        state: if refresh.get(n).is_some_and(|r| r.expired) {
+            "expired"
+        } else {
+            "waiting"
+        },
         serial: 0,
         records: 0,
         warnings: Vec::new(),

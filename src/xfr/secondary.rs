@@ -60,6 +60,8 @@ pub struct RefreshState {
     pub last_ok_at: Option<u64>,
     /// Refreshes that failed since start.
     pub failures: u64,
+    /// The zone had data and expired (EXPIRE passed without reaching a primary).
+    pub expired: bool,
 }
 
 /// How a zone task is woken: a NOTIFY or an operator's refresh, and whether the next
@@ -182,6 +184,7 @@ impl Secondaries {
         s.next_at = Some(now + wait.as_secs());
         if ok {
             s.last_ok_at = Some(now);
+            s.expired = false;
         } else {
             s.failures += 1;
         }
@@ -317,6 +320,8 @@ impl Secondaries {
         }
         error!(zone = %name, "zone expired: no primary reached for {expire:?}; answering SERVFAIL");
         let _ = self.zones.update(|z| Ok::<_, ()>(z.without_zone(name)));
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        states.entry(name.clone()).or_default().expired = true;
         None
     }
 
