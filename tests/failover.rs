@@ -199,3 +199,43 @@ zones: [{ name: f.test., file: f.zone }]\npools:\n  www.f.test.:\n    slow_start
     std::thread::sleep(Duration::from_millis(200));
     assert!((0..50).all(|_| answer(&s).contains(&"127.0.0.31".to_string())));
 }
+
+/// Eligibility is counted per family: an IPv4 outage in the first tier moves IPv4 answers
+/// to the second tier, while IPv6 clients stay on the first tier's IPv6 address.
+#[test]
+fn an_ipv4_outage_does_not_move_ipv6_clients() {
+    let ips = [
+        "127.0.0.31",
+        "127.0.0.32",
+        "127.0.0.33",
+        "127.0.0.34",
+        "::1",
+    ];
+    let (port, b) = backends(&ips, None);
+    let zone = format!("{}www AAAA ::1\n", zone());
+    let tiers = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\", \"::1\"]\n      - [\"127.0.0.33\", \"127.0.0.34\"]\n    min_up: 2\n";
+    let s = Server::start(&config(port, tiers), &[("f.zone", &zone)]);
+    until_served(&s, &FIRST, Duration::from_secs(5));
+    let v6 = || {
+        (s.udp("www.f.test.", RecordType::AAAA).answers.iter())
+            .map(|r| r.data.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(v6(), ["::1"]);
+    b[0].set(Mode::Status500);
+    until_served(&s, &SECOND, Duration::from_secs(4));
+    // The first tier's one IPv6 address is all it has of that family: min_up 2 asks
+    // for no more than that, and IPv6 clients stay.
+    for _ in 0..50 {
+        assert_eq!(v6(), ["::1"]);
+    }
+    let metrics = s.http("GET", "/metrics", None).1;
+    assert!(
+        metrics.contains("rrdns_pool_tier_served{pool=\"www.f.test.\",family=\"ipv4\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rrdns_pool_tier_served{pool=\"www.f.test.\",family=\"ipv6\"} 1"),
+        "{metrics}"
+    );
+}
