@@ -114,11 +114,11 @@ fn the_second_tier_takes_over_and_hands_back() {
     until_served(&s, &["127.0.0.31"], Duration::from_secs(4));
 }
 
-#[test]
-fn tier_mistakes_are_reported_where_the_pool_is() {
+/// `rrdns check` of the failover configuration with `tiers`: it fails, and its stderr
+/// holds every line of `want`.
+fn check_fails_with(tiers: &str, want: &[&str]) {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("f.zone"), zone()).unwrap();
-    let tiers = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.31\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n    min_up: \"150%\"\n";
     let cfg = config(8080, tiers)
         .replace("{PORT}", "0")
         .replace("{ADMIN}", "0");
@@ -130,30 +130,27 @@ fn tier_mistakes_are_reported_where_the_pool_is() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    for want in [
-        "rrdns.yaml:7: pool www.f.test.: 127.0.0.31 is listed in tiers twice",
-        "min_up '150%' is not a count or a share",
-    ] {
-        assert!(err.contains(want), "{want} missing from:\n{err}");
+    for w in want {
+        assert!(err.contains(w), "{w} missing from:\n{err}");
     }
-    let tiers = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n";
-    let cfg = config(8080, tiers)
-        .replace("{PORT}", "0")
-        .replace("{ADMIN}", "0");
-    std::fs::write(d.path().join("rrdns.yaml"), cfg).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
-        .args(["check", "-c"])
-        .arg(d.path().join("rrdns.yaml"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    for want in [
-        "pool www.f.test.: tier address 192.0.2.99 is not an address of www.f.test.",
-        "pool www.f.test.: 127.0.0.34 is in no tier",
-    ] {
-        assert!(err.contains(want), "{want} missing from:\n{err}");
-    }
+}
+
+#[test]
+fn tier_mistakes_are_reported_where_the_pool_is() {
+    check_fails_with(
+        "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.31\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n    min_up: \"150%\"\n",
+        &[
+            "rrdns.yaml:7: pool www.f.test.: 127.0.0.31 is listed in tiers twice",
+            "min_up '150%' is not a count or a share",
+        ],
+    );
+    check_fails_with(
+        "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\"]\n      - [\"127.0.0.33\", \"192.0.2.99\"]\n",
+        &[
+            "pool www.f.test.: tier address 192.0.2.99 is not an address of www.f.test.",
+            "pool www.f.test.: 127.0.0.34 is in no tier",
+        ],
+    );
 }
 
 /// Slow start end to end: an undrained address comes back at 10 % of answers and ramps
