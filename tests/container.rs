@@ -11,7 +11,7 @@ mod common;
 use common::backend::{Mode, backends};
 use common::knot::{Knot, Role, SECRET};
 use common::*;
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::RecordType;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -74,15 +74,7 @@ fn addrs(at: std::net::SocketAddr) -> Vec<String> {
     let Ok(m) = hickory_proto::op::Message::from_vec(&r) else {
         return Vec::new();
     };
-    let mut a: Vec<String> = (m.answers.iter())
-        .filter_map(|r| match &r.data {
-            RData::A(a) => Some(a.to_string()),
-            _ => None,
-        })
-        .collect();
-    a.sort();
-    a.dedup();
-    a
+    a_set(&m)
 }
 
 fn until(what: &str, limit: Duration, f: impl Fn() -> bool, log: impl Fn() -> String) {

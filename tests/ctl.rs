@@ -36,12 +36,7 @@ fn server() -> Server {
 }
 
 fn api(s: &Server) -> Vec<String> {
-    let mut a: Vec<String> = (s.udp("api.example.test.", RecordType::A).answers.iter())
-        .map(|r| r.data.to_string())
-        .collect();
-    a.sort();
-    a.dedup();
-    a
+    a_set(&s.udp("api.example.test.", RecordType::A))
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 
 use common::backend::{Mode, backends};
 use common::*;
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::RecordType;
 use std::time::{Duration, Instant};
 
 const FIRST: [&str; 2] = ["127.0.0.31", "127.0.0.32"];
@@ -32,15 +32,7 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
 const TIERS: &str = "    tiers:\n      - [\"127.0.0.31\", \"127.0.0.32\"]\n      - [\"127.0.0.33\", \"127.0.0.34\"]\n    min_up: 2\n";
 
 fn answer(s: &Server) -> Vec<String> {
-    let mut a: Vec<String> = (s.udp("www.f.test.", RecordType::A).answers.iter())
-        .filter_map(|r| match &r.data {
-            RData::A(a) => Some(a.to_string()),
-            _ => None,
-        })
-        .collect();
-    a.sort();
-    a.dedup();
-    a
+    a_set(&s.udp("www.f.test.", RecordType::A))
 }
 
 /// Polls until every answer is exactly `want`, checking that no answer on the way mixes

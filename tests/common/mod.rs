@@ -306,6 +306,19 @@ pub fn connect_from_with(
     Ok(s.into())
 }
 
+/// The distinct IPv4 addresses of an answer, sorted: the set a balanced answer served.
+pub fn a_set(m: &Message) -> Vec<String> {
+    let mut a: Vec<String> = (m.answers.iter())
+        .filter_map(|r| match &r.data {
+            hickory_proto::rr::RData::A(a) => Some(a.to_string()),
+            _ => None,
+        })
+        .collect();
+    a.sort();
+    a.dedup();
+    a
+}
+
 pub fn write_framed(s: &mut TcpStream, q: &[u8]) {
     let mut out = (q.len() as u16).to_be_bytes().to_vec();
     out.extend_from_slice(q);
