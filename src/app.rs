@@ -368,12 +368,17 @@ async fn run(
     probes: Handle,
 ) -> anyhow::Result<()> {
     log_zones(&zones);
-    crate::zone::digest::record(&cfg, &zones);
     let store = Arc::new(Store::new(zones));
     let engine = Engine::new(store.clone());
     engine.configure(&cfg);
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
+    // For `rrdns check`'s same-serial warning; off the way to the first answer (a digest
+    // of a million records is a pass over all of them).
+    tracker.spawn_blocking({
+        let (cfg, store) = (cfg.clone(), store.clone());
+        move || crate::zone::digest::record(&cfg, &store.get())
+    });
     let prober = start_prober(&cfg, &store, &engine, &tracker, probes)?;
     let current = Arc::new(Mutex::new(Arc::new(cfg.clone())));
     let announcer = Arc::new(Announcer::default());
@@ -681,9 +686,10 @@ impl Running {
             store.update(|prev| {
                 let zones = build_zones(&cfg, Some(prev))?;
                 log_zones(&zones);
-                crate::zone::digest::record(&cfg, &zones);
                 Ok::<_, Vec<Problem>>(zones)
             })?;
+            // After the swap, outside the store's update lock.
+            crate::zone::digest::record(&cfg, &store.get());
             Ok(cfg)
         })
         .await;

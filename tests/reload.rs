@@ -96,6 +96,10 @@ fn a_change_without_a_serial_change_is_warned_about() {
         s.log().matches("reload done").count() == 1
     });
     assert!(!s.log().contains("content changed"), "{}", s.log());
+    // The server records what it loaded just after it starts answering.
+    wait_for(&s, "state/loaded.json", || {
+        s.path("state/loaded.json").exists()
+    });
     std::fs::write(s.path("r.zone"), zone(7, "192.0.2.2")).unwrap();
     // `rrdns check` sees it before any reload: it compares with what the server loaded.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
