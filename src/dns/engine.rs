@@ -401,7 +401,9 @@ impl Engine {
             return None;
         };
         let counters = zone.counters.clone();
-        self.fill(zone, q, transport, resp, None);
+        // RFC 3225 §3: DO (copied to the response's OPT) asks for the DNSSEC records.
+        let dnssec = resp.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+        self.fill(zone, q, transport, dnssec, resp, None);
         Some(counters)
     }
 
@@ -413,23 +415,32 @@ impl Engine {
         let mut resp = Message::new(0, MessageType::Response, OpCode::Query);
         resp.add_query(q.clone());
         let mut balanced = Vec::new();
-        self.fill(zone, &q, Transport::Tcp, &mut resp, Some(&mut balanced));
+        self.fill(
+            zone,
+            &q,
+            Transport::Tcp,
+            false,
+            &mut resp,
+            Some(&mut balanced),
+        );
         let bytes = resp.to_vec().ok();
         Box::new(bytes.and_then(|b| Image::from_response(&b, &balanced)))
     }
 
-    /// Fills the sections of `resp`. With `template`, balanced sets are written whole and
-    /// their places recorded instead of being balanced.
+    /// Fills the sections of `resp`, signed with `dnssec`. With `template`, balanced sets
+    /// are written whole and their places recorded instead of being balanced.
     fn fill(
         &self,
         zone: &Zone,
         q: &Query,
         transport: Transport,
+        dnssec: bool,
         resp: &mut Message,
         template: Option<&mut Vec<Balanced>>,
     ) {
         let health = self.health.load();
-        let res = resolve(zone, &q.name, q.query_type, transport == Transport::Tcp);
+        let tcp = transport == Transport::Tcp;
+        let res = resolve(zone, &q.name, q.query_type, tcp, dnssec);
         resp.metadata.authoritative = res.kind != Kind::Referral;
         match res.kind {
             Kind::NxDomain => resp.metadata.response_code = ResponseCode::NXDomain,
@@ -444,6 +455,7 @@ impl Engine {
             section: Section::Answer,
             base: 0,
             scratch: Scratch::default(),
+            served_ttl: None,
         };
         let answers = w.records(&res.answer, true);
         let mut authority = Vec::new();
@@ -452,8 +464,9 @@ impl Engine {
         for p in &res.authority {
             w.base = authority.len();
             let mut rs = w.records(std::slice::from_ref(p), false);
-            if res.negative {
-                // RFC 2308 §3: the SOA of a negative answer has TTL min(TTL, MINIMUM).
+            if res.negative && covers(p, RecordType::SOA) {
+                // RFC 2308 §3: the SOA of a negative answer (and so its signature) has
+                // TTL min(TTL, MINIMUM).
                 rs.iter_mut().for_each(|r| r.ttl = r.ttl.min(negative_ttl));
             }
             authority.extend(rs);
@@ -493,6 +506,8 @@ struct Writer<'h, 't> {
     section: Section,
     base: usize,
     scratch: Scratch,
+    /// The TTL the last balanced set was served with: its signatures get it too.
+    served_ttl: Option<(RecordType, u32)>,
 }
 
 impl Writer<'_, '_> {
@@ -500,6 +515,16 @@ impl Writer<'_, '_> {
         let mut out = Vec::new();
         for p in pieces {
             let set: &RRset = &p.rrset;
+            // The signatures of a balanced set served with a lower TTL (the cap, or the
+            // health-aware TTL) get that TTL: a validator takes the lowest of the two
+            // and the RRSIG's original TTL anyway (RFC 4035 §5.3.3).
+            if let Some((t, ttl)) = self.served_ttl.take()
+                && set.rtype == RecordType::RRSIG
+                && covers(p, t)
+            {
+                out.extend(set.records(&p.owner, set.ttl.min(ttl)));
+                continue;
+            }
             if let (Some(plan), Some(template)) = (&set.plan, self.template.as_deref_mut()) {
                 let ttl = set.ttl.min(plan.policy.ttl);
                 template.push(Balanced {
@@ -511,6 +536,7 @@ impl Writer<'_, '_> {
                     in_answer,
                 });
                 out.extend(set.records(&p.owner, ttl));
+                self.served_ttl = Some((set.rtype, ttl));
                 continue;
             }
             let Some(plan) = &set.plan else {
@@ -523,6 +549,7 @@ impl Writer<'_, '_> {
                     let ttl = set.ttl.min(plan.policy.ttl);
                     let ttl = plan.served(ttl, degraded, in_answer, s.picks.first().copied());
                     out.extend(s.picks.iter().map(|&i| set.record(&p.owner, i, ttl)));
+                    self.served_ttl = Some((set.rtype, ttl));
                 }
                 Verdict::NoData if in_answer => self.emptied = true,
                 Verdict::ServFail if in_answer => self.failed = true,
@@ -531,6 +558,15 @@ impl Writer<'_, '_> {
         }
         out
     }
+}
+
+/// True when piece `p` is the RRset of type `t` or the signatures over it.
+fn covers(p: &Piece<'_>, t: RecordType) -> bool {
+    p.rrset.rtype == t
+        || (p.rrset.rtype == RecordType::RRSIG
+            && (p.rrset.data.first())
+                .and_then(|d| crate::zone::rrsig::covered(d.other()?))
+                .is_some_and(|c| c == u16::from(t)))
 }
 
 /// The QTYPE of the first question, read from the wire without decoding the message

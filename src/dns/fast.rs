@@ -102,6 +102,10 @@ impl Engine {
         let Some((zone, above_apex)) = now.zones.find_wire(&name) else {
             return false;
         };
+        // DO=1 for a signed zone: signatures and proofs come from the full path.
+        if zone.signed.is_some() && q.edns.is_some_and(|e| e.dnssec_ok) {
+            return false;
+        }
         // The OPT record, if any, is appended after the room checked here.
         let opt_len = if q.edns.is_some() { OPT_LEN } else { 0 };
         let limit = size_limit(transport, q.edns.map(|e| e.payload)) - opt_len;

@@ -10,6 +10,8 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use std::ops::Deref;
 use std::sync::Arc;
 
+use super::denial::Prover;
+use super::signed::signatures;
 use super::{Node, RRset, Zone, dname, labels};
 
 /// The most CNAMEs followed in one answer; guards against loops.
@@ -70,21 +72,26 @@ pub struct Resolution<'z> {
 }
 
 enum Found<'z> {
-    /// The name (or the wildcard that synthesises it) exists.
-    Node(Node<'z>),
-    NxDomain,
+    /// The name exists, or a wildcard synthesises it: then `wild` is the closest
+    /// encloser, whose `*` child is the node (RFC 4592 §3.3.1).
+    Node(Node<'z>, Option<Name>),
+    /// The name does not exist; its closest encloser is this.
+    NxDomain(Name),
     Referral(Name, Node<'z>),
     /// A DNAME at this ancestor of the name redirects it (RFC 6672 §3.2).
-    Dname(Name, &'z RRset),
+    Dname(Name, Node<'z>, &'z RRset),
 }
 
 /// Resolves `qname`/`qtype` in `zone`. `any_all` chooses whether an ANY query gets every
-/// RRset (TCP) or one (RFC 8482 §4.2, over UDP).
+/// RRset (TCP) or one (RFC 8482 §4.2, over UDP). With `dnssec` (the query's DO bit) a
+/// signed zone's answer carries the RRSIGs of every RRset it holds and the NSEC or NSEC3
+/// records that prove what does not exist (RFC 4035 §3.1, RFC 5155 §7.2).
 pub fn resolve<'z>(
     zone: &'z Zone,
     qname: &Name,
     qtype: RecordType,
     any_all: bool,
+    dnssec: bool,
 ) -> Resolution<'z> {
     let mut res = Resolution {
         kind: Kind::Found,
@@ -93,27 +100,32 @@ pub fn resolve<'z>(
         additional: Vec::new(),
         negative: false,
     };
+    let prove = dnssec.then(|| Prover::new(zone)).flatten();
+    let prove = prove.as_ref();
     let mut name = qname.clone();
     for _ in 0..=MAX_CHAIN {
         match find(zone, &name, qtype) {
-            Found::NxDomain => {
+            Found::NxDomain(encloser) => {
                 res.kind = Kind::NxDomain;
-                negative(zone, &mut res);
+                negative(zone, prove, &mut res);
+                if let Some(p) = prove {
+                    p.nxdomain(&name, &encloser, &mut res.authority);
+                }
                 return res;
             }
             Found::Referral(cut, node) => {
-                referral(zone, &cut, node, &mut res);
+                referral(zone, prove, &cut, node, &mut res);
                 return res;
             }
-            Found::Dname(owner, set) => {
-                let Some(next) = redirect(zone, &name, owner, set, &mut res) else {
+            Found::Dname(owner, node, set) => {
+                let Some(next) = redirect(zone, prove, &name, owner, node, set, &mut res) else {
                     return res;
                 };
                 name = next;
             }
-            Found::Node(node) => {
+            Found::Node(node, wild) => {
                 if qtype == RecordType::ANY {
-                    any(node, &name, any_all, &mut res);
+                    any(node, &name, any_all, prove, &mut res);
                     return res;
                 }
                 if qtype == RecordType::RRSIG {
@@ -129,25 +141,39 @@ pub fn resolve<'z>(
                     }
                 }
                 if let Some(set) = node.get(qtype) {
-                    res.answer.push(Piece {
-                        owner: name,
-                        rrset: set.into(),
-                    });
-                    additional_for(zone, set, &mut res);
+                    push(&mut res.answer, &name, set, &node, prove);
+                    if let (Some(p), Some(encloser)) = (prove, &wild) {
+                        p.wildcard_answer(&name, encloser, &mut res.authority);
+                    }
+                    additional_for(zone, prove, set, &mut res);
                     return res;
                 }
                 let Some(cname) = node.get(RecordType::CNAME) else {
-                    negative(zone, &mut res);
+                    negative(zone, prove, &mut res);
+                    if let Some(p) = prove {
+                        // A wildcard owner asked for by name proves NODATA as the
+                        // wildcard answer would (as NSD proves it).
+                        let literal = name.iter().next() == Some(b"*");
+                        match &wild {
+                            Some(encloser) => {
+                                p.wildcard_nodata(&name, encloser, &mut res.authority)
+                            }
+                            None if literal => {
+                                p.wildcard_nodata(&name, &name.base_name(), &mut res.authority)
+                            }
+                            None => p.nodata(&name, &mut res.authority),
+                        }
+                    }
                     return res;
                 };
                 // A loop: this CNAME was sent already ([`sent`]).
                 if sent(&res, &name, cname) {
                     return res;
                 }
-                res.answer.push(Piece {
-                    owner: name.clone(),
-                    rrset: cname.into(),
-                });
+                push(&mut res.answer, &name, cname, &node, prove);
+                if let (Some(p), Some(encloser)) = (prove, &wild) {
+                    p.wildcard_answer(&name, encloser, &mut res.authority);
+                }
                 let Some(RData::CNAME(target)) = cname.data.first().and_then(|d| d.other()) else {
                     return res;
                 };
@@ -163,6 +189,29 @@ pub fn resolve<'z>(
     res
 }
 
+/// Puts `set` of `node` in a section under `owner`, followed by its signatures when the
+/// answer is signed (RFC 4035 §3.1.1).
+fn push<'z>(
+    to: &mut Vec<Piece<'z>>,
+    owner: &Name,
+    set: &'z RRset,
+    node: &Node<'z>,
+    prove: Option<&Prover<'z>>,
+) {
+    to.push(Piece {
+        owner: owner.clone(),
+        rrset: set.into(),
+    });
+    if prove.is_some()
+        && let Some(sigs) = signatures(node, set.rtype)
+    {
+        to.push(Piece {
+            owner: owner.clone(),
+            rrset: sigs.into(),
+        });
+    }
+}
+
 /// True when `set` was put in the answer for `owner` already: a loop, where each RR goes
 /// out once, as NSD and Knot send it; the resolver sees the loop from the chain itself.
 fn sent(res: &Resolution, owner: &Name, set: &RRset) -> bool {
@@ -173,8 +222,10 @@ fn sent(res: &Resolution, owner: &Name, set: &RRset) -> bool {
 /// for `name`; the name to go on with when it is in this zone.
 fn redirect<'z>(
     zone: &'z Zone,
+    prove: Option<&Prover<'z>>,
     name: &Name,
     owner: Name,
+    node: Node<'z>,
     set: &'z RRset,
     res: &mut Resolution<'z>,
 ) -> Option<Name> {
@@ -182,10 +233,9 @@ fn redirect<'z>(
         return None;
     }
     let target = dname::target(set)?;
-    res.answer.push(Piece {
-        owner: owner.clone(),
-        rrset: set.into(),
-    });
+    // The synthesised CNAME is not signed: a validator checks it against the signed
+    // DNAME (RFC 6672 §5.3.1).
+    push(&mut res.answer, &owner, set, &node, prove);
     let Some(new_name) = dname::substitute(name, &owner, &target) else {
         res.kind = Kind::YxDomain;
         return None;
@@ -210,7 +260,7 @@ fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
             name.trim_to(n)
         };
         match zone.nodes.get(&anc).filter(|node| !hashed_only(node)) {
-            None => return wildcard(zone, &name.trim_to(n - 1)),
+            None => return wildcard(zone, name.trim_to(n - 1)),
             // A DS query for the cut itself is answered from the parent side (RFC 4035
             // §3.1.4.1); anything at or below a cut is a referral.
             Some(node) if node.cut && !(n == total && qtype == RecordType::DS) => {
@@ -218,15 +268,15 @@ fn find<'z>(zone: &'z Zone, name: &Name, qtype: RecordType) -> Found<'z> {
             }
             Some(node) if n < total => {
                 if let Some(d) = node.get(RecordType::DNAME) {
-                    return Found::Dname(anc, d);
+                    return Found::Dname(anc, node, d);
                 }
             }
             Some(_) => {}
         }
     }
     match zone.nodes.get(name).filter(|node| !hashed_only(node)) {
-        Some(node) => Found::Node(node),
-        None => Found::NxDomain,
+        Some(node) => Found::Node(node, None),
+        None => Found::NxDomain(name.base_name()),
     }
 }
 
@@ -238,58 +288,84 @@ fn hashed_only(node: &Node) -> bool {
 }
 
 /// RFC 4592 §3.3.1: the source of synthesis is the `*` child of the closest encloser.
-fn wildcard<'z>(zone: &'z Zone, closest_encloser: &Name) -> Found<'z> {
+fn wildcard<'z>(zone: &'z Zone, closest_encloser: Name) -> Found<'z> {
     let Ok(star) = closest_encloser.prepend_label("*") else {
-        return Found::NxDomain;
+        return Found::NxDomain(closest_encloser);
     };
     match zone.nodes.get(&star) {
-        Some(node) => Found::Node(node),
-        None => Found::NxDomain,
+        Some(node) => Found::Node(node, Some(closest_encloser)),
+        None => Found::NxDomain(closest_encloser),
     }
 }
 
-fn negative<'z>(zone: &'z Zone, res: &mut Resolution<'z>) {
-    if let Some(soa) = zone
-        .nodes
-        .get(&zone.origin)
-        .and_then(|n| n.get(RecordType::SOA))
-    {
-        res.authority.push(Piece {
-            owner: zone.origin.clone(),
-            rrset: soa.into(),
-        });
+fn negative<'z>(zone: &'z Zone, prove: Option<&Prover<'z>>, res: &mut Resolution<'z>) {
+    let Some(apex) = zone.nodes.get(&zone.origin) else {
+        return;
+    };
+    if let Some(soa) = apex.get(RecordType::SOA) {
+        push(&mut res.authority, &zone.origin, soa, &apex, prove);
         res.negative = true;
     }
 }
 
-fn referral<'z>(zone: &'z Zone, cut: &Name, node: Node<'z>, res: &mut Resolution<'z>) {
+fn referral<'z>(
+    zone: &'z Zone,
+    prove: Option<&Prover<'z>>,
+    cut: &Name,
+    node: Node<'z>,
+    res: &mut Resolution<'z>,
+) {
     let Some(ns) = node.get(RecordType::NS) else {
         return;
     };
     if res.answer.is_empty() {
         res.kind = Kind::Referral;
     }
+    // The NS RRset of a cut is the child's, not signed here (RFC 4035 §2.2).
     res.authority.push(Piece {
         owner: cut.clone(),
         rrset: ns.into(),
     });
-    additional_for(zone, ns, res);
+    // A signed referral carries the DS RRset, or the proof that there is none (RFC 4035
+    // §3.1.4; RFC 5155 §7.2.7).
+    if let Some(p) = prove {
+        match node.get(RecordType::DS) {
+            Some(ds) => push(&mut res.authority, cut, ds, &node, prove),
+            None => p.nodata(cut, &mut res.authority),
+        }
+    }
+    additional_for(zone, prove, ns, res);
 }
 
 /// RFC 8482 §4.2: over UDP one RRset is enough; over TCP every RRset is given.
-fn any<'z>(node: Node<'z>, name: &Name, all: bool, res: &mut Resolution<'z>) {
-    let take = if all { node.rrsets.len() } else { 1 };
-    for set in node.rrsets.iter().take(take) {
-        res.answer.push(Piece {
-            owner: name.clone(),
-            rrset: set.into(),
-        });
+fn any<'z>(
+    node: Node<'z>,
+    name: &Name,
+    all: bool,
+    prove: Option<&Prover<'z>>,
+    res: &mut Resolution<'z>,
+) {
+    if all {
+        // The signatures are RRsets of the node too.
+        for set in node.rrsets {
+            res.answer.push(Piece {
+                owner: name.clone(),
+                rrset: set.into(),
+            });
+        }
+    } else if let Some(set) = node.rrsets.iter().find(|s| s.rtype != RecordType::RRSIG) {
+        push(&mut res.answer, name, set, &node, prove);
     }
 }
 
 /// Additional-section processing (RFC 1035 §3.3.9, §3.3.11, RFC 2782): addresses of the
 /// NS, MX and SRV targets that this zone holds, glue included.
-fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) {
+fn additional_for<'z>(
+    zone: &'z Zone,
+    prove: Option<&Prover<'z>>,
+    set: &'z RRset,
+    res: &mut Resolution<'z>,
+) {
     for d in set.data.iter() {
         let target = match d.other() {
             Some(RData::NS(ns)) => &ns.0,
@@ -306,7 +382,7 @@ fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) 
         let node = match zone.nodes.get(target) {
             Some(node) => node,
             None => match find(zone, target, RecordType::A) {
-                Found::Node(node) => node,
+                Found::Node(node, _) => node,
                 _ => continue,
             },
         };
@@ -314,10 +390,8 @@ fn additional_for<'z>(zone: &'z Zone, set: &'z RRset, res: &mut Resolution<'z>) 
             if let Some(addr) = node.get(t)
                 && !res.additional.iter().any(|p| std::ptr::eq(&*p.rrset, addr))
             {
-                res.additional.push(Piece {
-                    owner: target.clone(),
-                    rrset: addr.into(),
-                });
+                // Glue has no signatures; authoritative addresses do (RFC 4035 §3.1.1).
+                push(&mut res.additional, target, addr, &node, prove);
             }
         }
     }
@@ -341,7 +415,7 @@ mod tests {
     }
 
     fn q<'a>(z: &'a Zone, name: &str, t: RecordType) -> Resolution<'a> {
-        resolve(z, &Name::from_ascii(name).unwrap(), t, false)
+        resolve(z, &Name::from_ascii(name).unwrap(), t, false, false)
     }
 
     fn owners(p: &[Piece<'_>]) -> Vec<String> {

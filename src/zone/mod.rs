@@ -6,6 +6,7 @@
 //! empty non-terminals so that lookup can tell NODATA from NXDOMAIN (RFC 4592 §2.2.2).
 
 pub mod compact;
+pub mod denial;
 pub mod digest;
 pub mod dname;
 pub mod history;
@@ -13,6 +14,7 @@ pub mod lookup;
 pub mod nodes;
 pub mod rrsig;
 pub mod set;
+pub mod signed;
 pub mod store;
 pub mod walk;
 
@@ -115,6 +117,8 @@ pub struct Zone {
     pub negative_soa: Box<[u8]>,
     /// Wire images encoded on first use so far ([`image`]); bounded per zone.
     pub lazy_images: LazyImages,
+    /// The denial chains of a signed zone (its apex has an RRSIG); `None` when unsigned.
+    pub signed: Option<Arc<signed::Signed>>,
 }
 
 /// How many wire images a zone has encoded on first use. A client asking for every name
@@ -153,6 +157,7 @@ impl Zone {
             has_wildcards: self.has_wildcards,
             negative_soa: self.negative_soa.clone(),
             lazy_images: LazyImages::default(),
+            signed: self.signed.clone(),
         }
     }
 
@@ -517,7 +522,9 @@ impl Builder {
         };
         let has_wildcards = self.has_wildcards;
         let negative_soa = negative_soa(&soa);
+        let signed = signed::Signed::build(&self.nodes, &self.origin).map(Arc::new);
         Ok(Zone {
+            signed,
             has_wildcards,
             negative_soa,
             origin: self.origin,

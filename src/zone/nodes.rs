@@ -74,7 +74,7 @@ pub struct Owner<'a> {
     origin_wire: &'a [u8],
 }
 
-impl Owner<'_> {
+impl<'a> Owner<'a> {
     /// The name as written in the zone (the zone's own labels as the zone is named).
     pub fn to_name(self) -> Name {
         let ours = labels_of(self.labels);
@@ -82,7 +82,7 @@ impl Owner<'_> {
     }
 
     /// The labels above the zone's name in wire form, spelt as written.
-    pub fn labels_as_written(&self) -> &[u8] {
+    pub fn labels_as_written(&self) -> &'a [u8] {
         self.labels
     }
 

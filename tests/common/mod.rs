@@ -401,6 +401,7 @@ pub mod hostile;
 pub mod knot;
 pub mod nsd;
 pub mod resolver;
+pub mod signing;
 
 /// A minimal HTTP/1.1 client for the admin API: (status, body).
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {

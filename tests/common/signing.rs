@@ -1,0 +1,101 @@
+//! Signed zones made the way operators make them: keys from BIND's `dnssec-keygen`
+//! (ECDSA P-256, a KSK and a ZSK per zone) and the zone signed by `dnssec-signzone`,
+//! with NSEC, NSEC3, or NSEC3 with opt-out.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// How a zone proves what does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    Nsec,
+    /// NSEC3 with salt `aabbccdd` and 5 extra iterations.
+    Nsec3,
+    /// NSEC3 with opt-out (RFC 5155 §6): insecure delegations get no NSEC3.
+    Nsec3OptOut,
+}
+
+/// Zones signed into a temporary directory, with the keys they were signed with.
+pub struct Signed {
+    pub dir: tempfile::TempDir,
+    /// Per zone: its origin and the signed file.
+    pub zones: Vec<(String, String)>,
+    /// The KSK DNSKEY records, one per line: a validator's trust anchors.
+    pub anchors: String,
+    /// The private key files (`K<zone>+013+<tag>.private`) per zone, ZSK first.
+    pub keys: Vec<(String, Vec<PathBuf>)>,
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .stderr(Stdio::piped())
+        .output()
+        .expect("BIND's DNSSEC tools are installed (apt-get install bind9-dnsutils bind9)");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Makes keys for each zone (origin, text) and signs it with `denial`.
+pub fn sign(zones: &[(&str, &str)], denial: Denial) -> Signed {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut out = Signed {
+        zones: Vec::new(),
+        anchors: String::new(),
+        keys: Vec::new(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    for (origin, text) in zones {
+        let base = origin.trim_end_matches('.');
+        let input = d.join(format!("{base}.zone"));
+        std::fs::write(&input, text).unwrap();
+        let keygen = |ksk: bool| {
+            let mut c = Command::new("dnssec-keygen");
+            c.args(["-q", "-K"])
+                .arg(d)
+                .args(["-a", "ECDSAP256SHA256", "-n", "ZONE"]);
+            if ksk {
+                c.args(["-f", "KSK"]);
+            }
+            run(c.arg(origin))
+        };
+        let zsk = keygen(false);
+        let ksk = keygen(true);
+        let anchor = std::fs::read_to_string(d.join(format!("{ksk}.key"))).unwrap();
+        out.anchors.extend(
+            anchor
+                .lines()
+                .filter(|l| !l.starts_with(';'))
+                .map(|l| format!("{l}\n")),
+        );
+        out.keys.push((
+            origin.to_string(),
+            vec![
+                d.join(format!("{zsk}.private")),
+                d.join(format!("{ksk}.private")),
+            ],
+        ));
+        let signed = d.join(format!("{base}.signed"));
+        let mut c = Command::new("dnssec-signzone");
+        c.args(["-q", "-S", "-K"]).arg(d).arg("-d").arg(d);
+        c.args(["-o", origin, "-f"]).arg(&signed);
+        match denial {
+            Denial::Nsec => {}
+            Denial::Nsec3 => {
+                c.args(["-3", "aabbccdd", "-H", "5"]);
+            }
+            Denial::Nsec3OptOut => {
+                c.args(["-3", "aabbccdd", "-H", "5", "-A"]);
+            }
+        }
+        run(c.arg(&input).stdout(Stdio::null()));
+        out.zones
+            .push((origin.to_string(), signed.display().to_string()));
+    }
+    out.dir = dir;
+    out
+}
