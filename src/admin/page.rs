@@ -112,6 +112,9 @@ pub fn render(s: &Status) -> String {
                 esc(&p.tiers.join(" · "))
             );
         }
+        if p.served_whole {
+            h.push_str("<p class=\"alert whole\">SERVED WHOLE: the zone is signed and rrdns has no key to sign a subset; every address is served with the zone's own signature, and health checks, drains, tiers and weights are off for this set</p>");
+        }
         if p.fail_open {
             h.push_str("<p class=\"alert fail-open\">FAIL OPEN: every address is out and all are served anyway (all_down: all)</p>");
         } else if p.all_out {

@@ -78,6 +78,9 @@ pub struct PoolStatus {
     pub tiers: Vec<String>,
     /// The pool has failover tiers.
     pub tiered: bool,
+    /// The set is signed and rrdns has no key for subsets: served whole, health and
+    /// weights off (see [`crate::balance::Plan::whole`]).
+    pub served_whole: bool,
     /// The seconds the backends' served shares cover (up to a minute); `null`: since
     /// the last reload.
     pub share_window: Option<u64>,
@@ -242,6 +245,7 @@ pub fn build(admin: &Admin) -> Status {
             ttl_now,
             fail_open: all_out && plan.policy.all_down == crate::balance::AllDown::All,
             tiered: plan.tiers > 1,
+            served_whole: plan.whole,
             share_window: window,
             tier_served: served.as_ref().map(|(t, _)| t + 1),
             tiers: served.map_or_else(Vec::new, |(_, counts)| {

@@ -130,6 +130,10 @@ pub struct Plan {
     pub check: Option<(Arc<str>, u32)>,
     /// How often each address was served first (the status page's "served share").
     pub served: Vec<AtomicU64>,
+    /// The set is signed and there is no key to sign a subset: every address is served,
+    /// once, in random order, as a validator can check only the whole signed set
+    /// (RFC 4035 §5.3); health, drains, tiers and weights do not apply.
+    pub whole: bool,
 }
 
 impl Plan {
@@ -227,6 +231,17 @@ pub fn select_into(
     let check = plan.check.as_ref().map(|(c, _)| &**c);
     let n = plan.addrs.len();
     s.live.clear();
+    if plan.whole {
+        s.picks.clear();
+        s.picks.extend(0..n);
+        for k in (1..n).rev() {
+            s.picks.swap(k, rng.below(k + 1));
+        }
+        return Verdict::Serve {
+            degraded: false,
+            all_down: false,
+        };
+    }
     if health.all_serving() {
         s.live.extend(0..n);
     } else {
@@ -495,6 +510,7 @@ mod tests {
             tiers: 1,
             min_up: MinUp::default(),
             slow_start: None,
+            whole: false,
         }
     }
 

@@ -362,6 +362,7 @@ mod tests {
             tiers: 1,
             min_up: Default::default(),
             slow_start: None,
+            whole: false,
         })
     }
 

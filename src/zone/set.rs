@@ -345,12 +345,18 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
         .iter()
         .filter_map(|p| Some((Lowered::from_name(&p.name)?.suffix(0).0.to_vec(), p)))
         .collect();
+    let signed = zone.signed.is_some();
+    let mut whole = Vec::new();
     for (owner, rrsets) in zone.nodes.iter_mut() {
         let pool = if pools.is_empty() {
             None
         } else {
             pools.get(owner.lowered().suffix(0).0).copied()
         };
+        let signed_types: Vec<RecordType> = [RecordType::A, RecordType::AAAA]
+            .into_iter()
+            .filter(|&t| signed && super::signed::signatures_in(rrsets, t).is_some())
+            .collect();
         for set in rrsets.iter_mut() {
             if !matches!(set.rtype, RecordType::A | RecordType::AAAA) {
                 continue;
@@ -358,6 +364,11 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
             set.plan = None;
             if pool.is_none() && set.data.len() < 2 {
                 continue;
+            }
+            // A signed set without a key to sign its subsets is served whole.
+            let served_whole = signed_types.contains(&set.rtype);
+            if served_whole {
+                whole.push((owner.to_name(), set.rtype, pool.map(|p| p.line)));
             }
             let addrs: Vec<IpAddr> = set.data.iter().filter_map(|d| d.ip()).collect();
             let configured = |ip: &IpAddr| {
@@ -399,7 +410,26 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                     let interval = c.interval.as_secs_f64().ceil().max(1.0) as u32;
                     (c.name.clone(), interval)
                 }),
+                whole: served_whole,
             }));
+        }
+    }
+    // Said once per set, where the pool (or else the zone) is configured: the check,
+    // the log at load and the status page show it.
+    let zone_line = (cfg.zones.iter())
+        .find(|z| z.name == zone.origin)
+        .map_or(0, |z| z.line);
+    for (name, t, pool_line) in whole {
+        let message = format!(
+            "{name} {t}: the zone is signed and rrdns has no key to sign a subset, so this set is served whole with its own signature (a subset would not validate, RFC 4035 §5.3): health checks, drains, tiers and weights are off for it"
+        );
+        // A zone kept across a reload has its warnings already.
+        if !zone.warnings.iter().any(|w| w.message == message) {
+            zone.warnings.push(Problem {
+                file: cfg.source.clone(),
+                line: pool_line.unwrap_or(zone_line),
+                message,
+            });
         }
     }
 }

@@ -129,7 +129,12 @@ impl Signed {
 
 /// The RRSIG set of `node` over type `t` (RRSIGs make one set per type covered).
 pub fn signatures<'z>(node: &Node<'z>, t: RecordType) -> Option<&'z RRset> {
-    (node.rrsets.iter()).find(|s| {
+    signatures_in(node.rrsets, t)
+}
+
+/// The RRSIG set over type `t` among a node's RRsets.
+pub fn signatures_in(rrsets: &[RRset], t: RecordType) -> Option<&RRset> {
+    rrsets.iter().find(|s| {
         s.rtype == RecordType::RRSIG
             && (s.data.first()).and_then(|d| super::rrsig::covered(d.other()?)) == Some(t.into())
     })

@@ -78,18 +78,31 @@ impl Resolver {
                 c
             }
         };
-        let mut child = cmd
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{} is installed: {e}", kind.name()));
+        let what = format!("{} resolving {probe}", kind.name());
+        let ready = |r: &[u8]| r[3] & 0x0f == 0 && u16::from_be_bytes([r[6], r[7]]) > 0;
+        Resolver::ready(child, port, dir, &recursive_query(probe), ready, &what)
+    }
+
+    /// Waits until the resolver started as `child` on `port` answers `q` with a reply
+    /// that `ok` accepts; kills it and panics, naming `what`, if it never does.
+    fn ready(
+        mut child: Child,
+        port: u16,
+        dir: tempfile::TempDir,
+        q: &[u8],
+        ok: impl Fn(&[u8]) -> bool,
+        what: &str,
+    ) -> Resolver {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let q = recursive_query(probe);
         for _ in 0..100 {
-            if let Some(r) = udp_exchange(addr, &q, Duration::from_millis(100))
+            if let Some(r) = udp_exchange(addr, q, Duration::from_millis(100))
                 && r.len() > 12
-                && r[3] & 0x0f == 0
-                && u16::from_be_bytes([r[6], r[7]]) > 0
+                && ok(&r)
             {
                 return Resolver {
                     child,
@@ -101,7 +114,57 @@ impl Resolver {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("{} did not start or resolve {probe}", kind.name());
+        panic!("{what} did not start");
+    }
+}
+
+impl Resolver {
+    /// A validating Unbound (RFC 4035 §5) that trusts `anchors` (DNSKEY or DS records,
+    /// one per line) and sends each of `zones` and the root to `upstream`, so that no
+    /// query leaves loopback; queries go out from 127.0.0.1 only. Waits until the SOA of
+    /// the first zone resolves.
+    pub fn validating(anchors: &str, zones: &[&str], upstream: SocketAddr) -> Resolver {
+        Resolver::validating_with(anchors, zones, upstream, "")
+    }
+
+    /// [`Resolver::validating`] with more `server:` lines (indented), such as
+    /// `cache-max-ttl: 0` for a validator that asks again for every query.
+    pub fn validating_with(
+        anchors: &str,
+        zones: &[&str],
+        upstream: SocketAddr,
+        more: &str,
+    ) -> Resolver {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let port = free_port();
+        std::fs::write(dir.path().join("anchors"), anchors).unwrap();
+        let mut conf = format!(
+            "server:\n  interface: 127.0.0.1\n  port: {port}\n  outgoing-interface: 127.0.0.1\n  username: \"\"\n  chroot: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  use-syslog: no\n  logfile: \"{d}/unbound.log\"\n  verbosity: 1\n  val-log-level: 2\n  do-ip6: no\n  do-not-query-localhost: no\n  module-config: \"validator iterator\"\n  trust-anchor-file: \"{d}/anchors\"\n  qname-minimisation: no\n  aggressive-nsec: no\n  prefetch: no\n  num-threads: 1\n  access-control: 127.0.0.0/8 allow\n  local-zone: \"test.\" nodefault\n{more}"
+        );
+        for z in zones.iter().chain(&["."]) {
+            conf.push_str(&format!(
+                "stub-zone:\n  name: \"{z}\"\n  stub-addr: {}@{}\n",
+                upstream.ip(),
+                upstream.port()
+            ));
+        }
+        std::fs::write(dir.path().join("unbound.conf"), conf).unwrap();
+        let child = Command::new("unbound")
+            .args(["-d", "-c"])
+            .arg(dir.path().join("unbound.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Unbound is installed (apt-get install unbound)");
+        let mut q = query_bytes(zones[0], RecordType::SOA, Some(1232));
+        q[2] |= 0x01;
+        Resolver::ready(child, port, dir, &q, |_| true, "validating Unbound")
+    }
+
+    /// The validator's log (with `val-log-level: 2`, why an answer was bogus).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("unbound.log")).unwrap_or_default()
     }
 }
 
