@@ -153,7 +153,27 @@ pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
             println!("{} secondary, no copy yet pools {pools}", zc.name);
             continue;
         };
-        summary(z, &format!(" pools {pools}"));
+        let dnssec = match (&z.signed, &z.signer) {
+            (_, Some(s)) => format!(
+                " dnssec signed, balanced answers signed online with key {} (algorithm {})",
+                s.key().tag,
+                s.key().algorithm
+            ),
+            (Some(_), None) => " dnssec signed".to_string(),
+            (None, None) => String::new(),
+        };
+        summary(z, &format!(" pools {pools}{dnssec}"));
+        // The records to give the parent (RFC 4509: SHA-256), for the keys that sign the
+        // DNSKEY RRset.
+        let keys = zc.dnssec.as_ref().map_or(&[][..], |d| &d.keys[..]);
+        let ksks: Vec<_> = keys.iter().filter(|k| k.is_ksk()).collect();
+        for k in if ksks.is_empty() {
+            keys.iter().collect()
+        } else {
+            ksks
+        } {
+            println!("{}", crate::sign::key::ds_record(k));
+        }
     }
     weighting_notes(&cfg, &zones);
     for w in crate::zone::digest::changed_under_same_serial(&cfg, &zones) {

@@ -9,6 +9,7 @@
 //!                                    of remotely caused events, rate-limited; readiness to
 //!                                    the service manager
 //! zonefile                           master-file text → records with their FILE:LINE
+//! sign                               DNSSEC keys (BIND files) and online RRSIGs
 //! config                             YAML → a validated, typed Config (keys built, checks typed)
 //! zone                               Zone, ZoneSet, Store (the served set, swapped whole),
 //!                                    lookup (RFC 1034 §4.3.2), history of changes (IXFR)
@@ -45,6 +46,7 @@ mod metrics;
 mod noise;
 mod problem;
 mod sdnotify;
+mod sign;
 mod wire;
 mod xfr;
 mod zone;

@@ -159,14 +159,7 @@ fn stays_inside(name: &str, t: RecordType) -> bool {
 
 /// What a validator makes of one question: its RCODE and whether it was secure (AD).
 fn validated(unbound: &common::resolver::Resolver, name: &str, t: RecordType) -> (u16, bool) {
-    let mut q = query_message(name, t, Some(1232));
-    q.metadata.recursion_desired = true;
-    if let Some(e) = q.edns.as_mut() {
-        e.enable_dnssec();
-    }
-    let r = udp_exchange(unbound.addr, &q.to_vec().unwrap(), Duration::from_secs(5))
-        .expect("Unbound answers");
-    let r = Message::from_vec(&r).unwrap();
+    let r = unbound.ask_validated(name, t);
     (u16::from(r.response_code), r.authentic_data)
 }
 

@@ -16,14 +16,15 @@ const LAYERS: &[(&str, u32)] = &[
     ("cli", 0),
     ("wire", 1),
     ("zonefile", 2),
-    ("config", 3),
-    ("zone", 4),
-    ("health", 5),
-    ("xfr", 5),
-    ("dns", 6),
-    ("admin", 7),
-    ("app", 8),
-    ("ctl", 8),
+    ("sign", 3),
+    ("config", 4),
+    ("zone", 5),
+    ("health", 6),
+    ("xfr", 6),
+    ("dns", 7),
+    ("admin", 8),
+    ("app", 9),
+    ("ctl", 9),
 ];
 
 fn src() -> PathBuf {

@@ -22,6 +22,18 @@ pub fn render(admin: &Admin, status: &Status) -> String {
             );
         }
     }
+    m.push_str("# HELP rrdns_dnssec_signatures_total Answers of signed zones whose balanced subset got an online signature: made now (reused=false) or taken from the signature cache, since the zone was loaded.\n# TYPE rrdns_dnssec_signatures_total counter\n");
+    for z in zones.zones() {
+        let Some(signer) = &z.signer else { continue };
+        let zone = label(&z.origin.to_string());
+        for (reused, n) in [("false", &signer.made), ("true", &signer.reused)] {
+            let n = n.load(std::sync::atomic::Ordering::Relaxed);
+            let _ = writeln!(
+                m,
+                "rrdns_dnssec_signatures_total{{zone=\"{zone}\",reused=\"{reused}\"}} {n}"
+            );
+        }
+    }
     for (t, r, n) in admin.engine.counters.no_zone.snapshot() {
         let _ = writeln!(
             m,

@@ -65,6 +65,18 @@ pub struct ZoneEntry {
     pub file: Option<String>,
     pub primaries: Option<Vec<String>>,
     pub key: Option<String>,
+    pub dnssec: Option<S<DnssecEntry>>,
+}
+
+/// `zones[].dnssec`: the zone's keys and how online signatures are made.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnssecEntry {
+    #[serde(default)]
+    pub keys: Vec<String>,
+    pub validity: Option<String>,
+    pub refresh: Option<String>,
+    pub cache: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

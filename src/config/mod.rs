@@ -82,6 +82,8 @@ pub struct ZoneConfig {
     /// The line of the configuration that names the zone, for problems of the zone as a
     /// whole (its file cannot be read).
     pub line: usize,
+    /// Keys to sign the answers rrdns changes (balanced subsets) with.
+    pub dnssec: Option<Arc<crate::sign::Settings>>,
 }
 
 /// A pool: balancing policy, weights and health check for one owner name.

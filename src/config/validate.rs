@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::file::{BalanceEntry, CheckEntry, CountOrShare, FileConfig, PoolEntry, S, ZoneEntry};
+use super::file::{
+    BalanceEntry, CheckEntry, CountOrShare, DnssecEntry, FileConfig, PoolEntry, S, ZoneEntry,
+};
 use super::unknown;
 use super::{
     CheckConfig, Config, HttpProbe, LogFormat, MinUp, PoolConfig, Prefix, Probe, TcpProbe, Tls,
@@ -254,11 +256,13 @@ impl Validator {
             let what = format!("zone {name}");
             self.key_ref(line, &what, k, keys)
         });
+        let dnssec = (z.value.dnssec.as_ref()).and_then(|d| self.dnssec(d, &name));
         match (&z.value.file, &z.value.primaries) {
             (Some(f), None) => Some(ZoneConfig {
                 name,
                 source: ZoneSource::File(self.path(f)),
                 line,
+                dnssec,
             }),
             (None, Some(prims)) => {
                 let mut primaries = Vec::new();
@@ -282,6 +286,7 @@ impl Validator {
                     name,
                     source: ZoneSource::Secondary { primaries, key },
                     line,
+                    dnssec,
                 })
             }
             _ => {
@@ -292,6 +297,79 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// `zones[].dnssec`: every key read and matched to the zone now, so that a missing
+    /// file or a key of another zone is reported at the zone's line.
+    fn dnssec(&mut self, d: &S<DnssecEntry>, zone: &Name) -> Option<Arc<crate::sign::Settings>> {
+        let line = line_of(d);
+        let mut ok = true;
+        let mut keys = Vec::new();
+        for k in &d.value.keys {
+            match crate::sign::key::load(&self.path(k)) {
+                Ok(key) if key.owner == *zone => keys.push(Arc::new(key)),
+                Ok(key) => {
+                    let what = format!("zone {zone}: key {k} belongs to {}", key.owner);
+                    self.err(line, what);
+                    ok = false;
+                }
+                Err(e) => {
+                    self.err(line, format!("zone {zone}: dnssec key: {e}"));
+                    ok = false;
+                }
+            }
+        }
+        if d.value.keys.is_empty() {
+            self.err(
+                line,
+                format!("zone {zone}: 'dnssec' needs at least one key under 'keys'"),
+            );
+        }
+        let mut duration = |what: &str, v: &Option<String>, default: Duration| match v {
+            None => Some(default),
+            Some(text) => parse_duration(text).or_else(|| {
+                self.err(
+                    line,
+                    format!(
+                        "zone {zone}: dnssec {what} '{text}' is not a duration such as 7d or 12h"
+                    ),
+                );
+                None
+            }),
+        };
+        let validity = duration(
+            "validity",
+            &d.value.validity,
+            crate::sign::Settings::DEFAULT_VALIDITY,
+        )?;
+        let refresh = duration(
+            "refresh",
+            &d.value.refresh,
+            crate::sign::Settings::DEFAULT_REFRESH,
+        )?;
+        if refresh < Duration::from_secs(3600) || refresh >= validity {
+            self.err(
+                line,
+                format!(
+                    "zone {zone}: dnssec refresh must be at least 1h and less than validity ({}s)",
+                    validity.as_secs()
+                ),
+            );
+            return None;
+        }
+        let cache = d
+            .value
+            .cache
+            .unwrap_or(crate::sign::Settings::DEFAULT_CACHE)
+            .max(2);
+        (ok && !keys.is_empty()).then(|| {
+            Arc::new(crate::sign::Settings {
+                keys,
+                validity,
+                refresh,
+                cache,
+            })
+        })
     }
 
     fn policy(
@@ -605,6 +683,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         "ms" => n / 1000.0,
         "m" => n * 60.0,
         "h" => n * 3600.0,
+        "d" => n * 86400.0,
         _ => return None,
     };
     (secs > 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))

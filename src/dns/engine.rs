@@ -20,6 +20,7 @@ use crate::config::RrlConfig;
 use crate::health::Snapshot;
 use crate::metrics::{QueryCounters, ServerCounters};
 use crate::noise;
+use crate::sign::Signer;
 use crate::wire::image::{Balanced, Image};
 use crate::wire::{MAX_UDP_PAYLOAD, PLAIN_UDP_PAYLOAD, Section, TYPE_AXFR, TYPE_IXFR};
 use crate::zone::lookup::{Kind, Piece, resolve};
@@ -455,7 +456,8 @@ impl Engine {
             section: Section::Answer,
             base: 0,
             scratch: Scratch::default(),
-            served_ttl: None,
+            served: None,
+            signer: zone.signer.as_deref(),
         };
         let answers = w.records(&res.answer, true);
         let mut authority = Vec::new();
@@ -506,8 +508,18 @@ struct Writer<'h, 't> {
     section: Section,
     base: usize,
     scratch: Scratch,
-    /// The TTL the last balanced set was served with: its signatures get it too.
-    served_ttl: Option<(RecordType, u32)>,
+    /// The last balanced set served: its signatures follow it.
+    served: Option<Served>,
+    /// Signs balanced subsets when the zone is signed and has a key.
+    signer: Option<&'h Signer>,
+}
+
+/// A balanced set as served: its type, the TTL it was served with, and with a signer,
+/// the RDATA of the addresses served (4 or 16 octets each) to sign.
+struct Served {
+    rtype: RecordType,
+    ttl: u32,
+    rdata: Option<Vec<u8>>,
 }
 
 impl Writer<'_, '_> {
@@ -518,11 +530,14 @@ impl Writer<'_, '_> {
             // The signatures of a balanced set served with a lower TTL (the cap, or the
             // health-aware TTL) get that TTL: a validator takes the lowest of the two
             // and the RRSIG's original TTL anyway (RFC 4035 §5.3.3).
-            if let Some((t, ttl)) = self.served_ttl.take()
+            if let Some(served) = self.served.take()
                 && set.rtype == RecordType::RRSIG
-                && covers(p, t)
+                && covers(p, served.rtype)
             {
-                out.extend(set.records(&p.owner, set.ttl.min(ttl)));
+                match (self.signer, &served.rdata) {
+                    (Some(signer), Some(rdata)) => out.push(sign_subset(signer, p, &served, rdata)),
+                    _ => out.extend(set.records(&p.owner, set.ttl.min(served.ttl))),
+                }
                 continue;
             }
             if let (Some(plan), Some(template)) = (&set.plan, self.template.as_deref_mut()) {
@@ -536,7 +551,11 @@ impl Writer<'_, '_> {
                     in_answer,
                 });
                 out.extend(set.records(&p.owner, ttl));
-                self.served_ttl = Some((set.rtype, ttl));
+                self.served = Some(Served {
+                    rtype: set.rtype,
+                    ttl,
+                    rdata: None,
+                });
                 continue;
             }
             let Some(plan) = &set.plan else {
@@ -549,7 +568,21 @@ impl Writer<'_, '_> {
                     let ttl = set.ttl.min(plan.policy.ttl);
                     let ttl = plan.served(ttl, degraded, in_answer, s.picks.first().copied());
                     out.extend(s.picks.iter().map(|&i| set.record(&p.owner, i, ttl)));
-                    self.served_ttl = Some((set.rtype, ttl));
+                    // A subset is signed by us; a set served whole keeps the zone's own
+                    // signature.
+                    let rdata = (self.signer.is_some() && !plan.whole).then(|| {
+                        let ips = s.picks.iter().filter_map(|&i| set.data[i].ip());
+                        ips.flat_map(|ip| match ip {
+                            IpAddr::V4(a) => a.octets().to_vec(),
+                            IpAddr::V6(a) => a.octets().to_vec(),
+                        })
+                        .collect()
+                    });
+                    self.served = Some(Served {
+                        rtype: set.rtype,
+                        ttl,
+                        rdata,
+                    });
                 }
                 Verdict::NoData if in_answer => self.emptied = true,
                 Verdict::ServFail if in_answer => self.failed = true,
@@ -558,6 +591,34 @@ impl Writer<'_, '_> {
         }
         out
     }
+}
+
+/// The RRSIG over a balanced subset, made (or reused) with the zone's key, in place of
+/// the zone's own signatures over the whole set (`p`): same labels, the served TTL as
+/// its original TTL (RFC 4034 §3.1.4), so that a validator accepts the subset.
+fn sign_subset(signer: &Signer, p: &Piece<'_>, served: &Served, rdata: &[u8]) -> Record {
+    // The zone's RRSIG gives the label count, which tells a wildcard answer (RFC 4035
+    // §5.3.2); every RRSIG over one RRset has the same.
+    let labels = (p.rrset.data.first())
+        .and_then(|d| match d.other()? {
+            RData::Unknown { rdata, .. } => rdata.anything.get(3).copied(),
+            _ => None,
+        })
+        .unwrap_or(p.owner.num_labels());
+    let owner = crate::sign::rrsig::canonical_owner(&p.owner, labels);
+    let size = if served.rtype == RecordType::A { 4 } else { 16 };
+    let rrsig = signer.rrsig(
+        &owner,
+        labels,
+        u16::from(served.rtype),
+        served.ttl,
+        rdata.chunks(size).collect(),
+    );
+    let rdata = RData::Unknown {
+        code: RecordType::RRSIG,
+        rdata: crate::wire::opaque(rrsig.to_vec()),
+    };
+    Record::from_rdata(p.owner.clone(), served.ttl, rdata)
 }
 
 /// True when piece `p` is the RRset of type `t` or the signatures over it.

@@ -119,6 +119,9 @@ pub struct Zone {
     pub lazy_images: LazyImages,
     /// The denial chains of a signed zone (its apex has an RRSIG); `None` when unsigned.
     pub signed: Option<Arc<signed::Signed>>,
+    /// Signs the balanced subsets of a signed zone with the zone's key (`dnssec.keys`);
+    /// `None` when the zone is unsigned or has no usable key. Set with the plans.
+    pub signer: Option<Arc<crate::sign::Signer>>,
 }
 
 /// How many wire images a zone has encoded on first use. A client asking for every name
@@ -158,6 +161,7 @@ impl Zone {
             negative_soa: self.negative_soa.clone(),
             lazy_images: LazyImages::default(),
             signed: self.signed.clone(),
+            signer: None,
         }
     }
 
@@ -525,6 +529,7 @@ impl Builder {
         let signed = signed::Signed::build(&self.nodes, &self.origin).map(Arc::new);
         Ok(Zone {
             signed,
+            signer: None,
             has_wildcards,
             negative_soa,
             origin: self.origin,

@@ -346,6 +346,9 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
         .filter_map(|p| Some((Lowered::from_name(&p.name)?.suffix(0).0.to_vec(), p)))
         .collect();
     let signed = zone.signed.is_some();
+    let zone_cfg = cfg.zones.iter().find(|z| z.name == zone.origin);
+    let zone_line = zone_cfg.map_or(0, |z| z.line);
+    zone.signer = attach_signer(zone, zone_cfg, cfg);
     let mut whole = Vec::new();
     for (owner, rrsets) in zone.nodes.iter_mut() {
         let pool = if pools.is_empty() {
@@ -366,7 +369,7 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
                 continue;
             }
             // A signed set without a key to sign its subsets is served whole.
-            let served_whole = signed_types.contains(&set.rtype);
+            let served_whole = signed_types.contains(&set.rtype) && zone.signer.is_none();
             if served_whole {
                 whole.push((owner.to_name(), set.rtype, pool.map(|p| p.line)));
             }
@@ -416,9 +419,6 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
     }
     // Said once per set, where the pool (or else the zone) is configured: the check,
     // the log at load and the status page show it.
-    let zone_line = (cfg.zones.iter())
-        .find(|z| z.name == zone.origin)
-        .map_or(0, |z| z.line);
     for (name, t, pool_line) in whole {
         let message = format!(
             "{name} {t}: the zone is signed and rrdns has no key to sign a subset, so this set is served whole with its own signature (a subset would not validate, RFC 4035 §5.3): health checks, drains, tiers and weights are off for it"
@@ -432,6 +432,57 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
             });
         }
     }
+}
+
+/// The signer of a signed zone with `dnssec.keys`, from a key whose DNSKEY the zone
+/// publishes. A key the zone does not publish, or keys for a zone that is not signed,
+/// are reported as warnings (the zone is still served, balanced names whole).
+fn attach_signer(
+    zone: &mut Zone,
+    zone_cfg: Option<&crate::config::ZoneConfig>,
+    cfg: &Config,
+) -> Option<Arc<crate::sign::Signer>> {
+    let settings = zone_cfg.and_then(|z| z.dnssec.as_ref())?;
+    let line = zone_cfg.map_or(0, |z| z.line);
+    let mut warn = |message: String| {
+        if !zone.warnings.iter().any(|w| w.message == message) {
+            zone.warnings.push(Problem {
+                file: cfg.source.clone(),
+                line,
+                message,
+            });
+        }
+    };
+    if zone.signed.is_none() {
+        warn(format!(
+            "zone {}: dnssec keys are given but the zone is not signed (no RRSIG at its apex); rrdns serves it unsigned, as written",
+            zone.origin
+        ));
+        return None;
+    }
+    let apex_keys: Vec<Vec<u8>> = (zone.nodes.get(&zone.origin))
+        .and_then(|n| n.get(RecordType::DNSKEY))
+        .map(|set| {
+            (set.data.iter())
+                .filter_map(|d| match d.other()? {
+                    hickory_proto::rr::RData::Unknown { rdata, .. } => Some(rdata.anything.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for k in &settings.keys {
+        if !apex_keys.contains(&k.dnskey) {
+            warn(format!(
+                "zone {}: dnssec key {} (tag {}, algorithm {}) is not in the zone's DNSKEY RRset, so its signatures could not validate: it is not used",
+                zone.origin,
+                k.path.display(),
+                k.tag,
+                k.algorithm
+            ));
+        }
+    }
+    crate::sign::Signer::new(settings, |k| apex_keys.contains(&k.dnskey)).map(Arc::new)
 }
 
 /// A pool must name address records that exist, and weights must name its addresses.

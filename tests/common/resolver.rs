@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{free_port, query_bytes, udp_exchange};
+use super::{free_port, query_bytes, query_message, udp_exchange};
+use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +161,18 @@ impl Resolver {
         let mut q = query_bytes(zones[0], RecordType::SOA, Some(1232));
         q[2] |= 0x01;
         Resolver::ready(child, port, dir, &q, |_| true, "validating Unbound")
+    }
+
+    /// Asks with RD and DO set, as a validating stub does, and returns the answer.
+    pub fn ask_validated(&self, name: &str, t: RecordType) -> Message {
+        let mut q = query_message(name, t, Some(1232));
+        q.metadata.recursion_desired = true;
+        if let Some(e) = q.edns.as_mut() {
+            e.enable_dnssec();
+        }
+        let r = udp_exchange(self.addr, &q.to_vec().unwrap(), Duration::from_secs(5))
+            .expect("the resolver answers");
+        Message::from_vec(&r).unwrap()
     }
 
     /// The validator's log (with `val-log-level: 2`, why an answer was bogus).

@@ -1,5 +1,5 @@
 //! Signed zones made the way operators make them: keys from BIND's `dnssec-keygen`
-//! (ECDSA P-256, a KSK and a ZSK per zone) and the zone signed by `dnssec-signzone`,
+//! (ECDSA P-256 unless asked otherwise, a KSK and a ZSK per zone) and the zone signed by `dnssec-signzone`,
 //! with NSEC, NSEC3, or NSEC3 with opt-out.
 
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ pub struct Signed {
     pub zones: Vec<(String, String)>,
     /// The KSK DNSKEY records, one per line: a validator's trust anchors.
     pub anchors: String,
-    /// The private key files (`K<zone>+013+<tag>.private`) per zone, ZSK first.
+    /// The private key files (`K<zone>+<alg>+<tag>.private`) per zone, ZSK first.
     pub keys: Vec<(String, Vec<PathBuf>)>,
 }
 
@@ -41,6 +41,12 @@ fn run(cmd: &mut Command) -> String {
 
 /// Makes keys for each zone (origin, text) and signs it with `denial`.
 pub fn sign(zones: &[(&str, &str)], denial: Denial) -> Signed {
+    sign_with(zones, denial, "ECDSAP256SHA256")
+}
+
+/// [`sign`] with keys of `algorithm` (a dnssec-keygen name: ECDSAP256SHA256, ED25519,
+/// RSASHA256).
+pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Signed {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mut out = Signed {
@@ -57,7 +63,10 @@ pub fn sign(zones: &[(&str, &str)], denial: Denial) -> Signed {
             let mut c = Command::new("dnssec-keygen");
             c.args(["-q", "-K"])
                 .arg(d)
-                .args(["-a", "ECDSAP256SHA256", "-n", "ZONE"]);
+                .args(["-a", algorithm, "-n", "ZONE"]);
+            if algorithm.starts_with("RSA") {
+                c.args(["-b", "2048"]);
+            }
             if ksk {
                 c.args(["-f", "KSK"]);
             }
