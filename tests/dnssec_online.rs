@@ -223,6 +223,33 @@ fn key_mistakes_are_reported_at_their_line() {
         !ok && text.contains("refresh must be at least 1h and less than validity"),
         "{text}"
     );
+    // The effective configuration keeps the keys and reads back the same.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.zone"), &signed).unwrap();
+    let cfg = config(&format!("\"{f}\""), "      validity: 3d\n");
+    std::fs::write(dir.path().join("rrdns.yaml"), cfg).unwrap();
+    let print = |path: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
+            .args(["check", "--print", "-c"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Without the first line, a comment that names the file.
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.split_once('\n').unwrap().1.to_string()
+    };
+    let printed = print(&dir.path().join("rrdns.yaml"));
+    assert!(
+        printed.contains(&f) && printed.contains("validity: 259200s"),
+        "{printed}"
+    );
+    std::fs::write(dir.path().join("again.yaml"), &printed).unwrap();
+    assert_eq!(print(&dir.path().join("again.yaml")), printed);
     let unpublished = stray.keys[0].1[0].display().to_string();
     let (ok, text) = check(&config(&format!("\"{unpublished}\""), ""), &signed);
     assert!(ok, "{text}");

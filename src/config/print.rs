@@ -66,6 +66,17 @@ pub fn render(c: &Config) -> String {
                 }
             }
         }
+        if let Some(d) = &z.dnssec {
+            let keys = d.keys.iter().map(|k| q(&k.path.display().to_string()));
+            let _ = writeln!(
+                y,
+                "    dnssec:\n      keys: [{}]\n      validity: {}\n      refresh: {}\n      cache: {}",
+                keys.collect::<Vec<_>>().join(", "),
+                secs(d.validity),
+                secs(d.refresh),
+                d.cache
+            );
+        }
     }
     let t = &c.transfer;
     y.push_str("transfer:\n");
