@@ -258,3 +258,85 @@ fn key_mistakes_are_reported_at_their_line() {
         "{text}"
     );
 }
+
+/// A signed zone transferred from a **Knot primary** (which serves it as signed by
+/// `dnssec-signzone`): without a key its balanced name is served whole and validates;
+/// with the zone's keys rrdns serves only the healthy address and signs that, and it
+/// validates too.
+#[test]
+fn a_signed_zone_from_a_knot_primary_validates_with_and_without_a_key() {
+    use common::knot::{Knot, Role};
+    let s = sign_with(&[("f.test.", ZONE)], Denial::Nsec3, "ECDSAP256SHA256");
+    let signed = std::fs::read_to_string(&s.zones[0].1).unwrap();
+    let knot = Knot::start(
+        "f.test.",
+        Role::Primary {
+            zone_text: &signed,
+            notify: free_port(),
+        },
+        false,
+    );
+    let (port, _backend) = common::backend::backends(&["127.0.0.31"], None);
+    let keys = &s.keys[0].1;
+    for with_key in [false, true] {
+        let dnssec = if with_key {
+            format!(
+                "    dnssec: {{ keys: [\"{}\", \"{}\"] }}\n",
+                keys[0].display(),
+                keys[1].display()
+            )
+        } else {
+            String::new()
+        };
+        let cfg = format!(
+            "listen: [\"127.0.0.1:{{PORT}}\"]\nadmin: \"127.0.0.1:{{ADMIN}}\"\nstate_dir: state\n\
+zones:\n  - name: f.test.\n    primaries: [\"127.0.0.1:{}\"]\n{dnssec}\
+pools:\n  www.f.test.:\n    check: web\n    weighting: sample\n    answers: 2\n\
+checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeout: 300ms, rise: 1, fall: 1 }}\n",
+            knot.port
+        );
+        let ours = Server::start(&cfg, &[]);
+        let loaded = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            !ours.udp("f.test.", RecordType::SOA).answers.is_empty()
+        });
+        assert!(
+            loaded,
+            "the zone was transferred:\n{}\n{}",
+            ours.log(),
+            knot.log()
+        );
+        // Two check intervals: the three addresses without a server are down.
+        std::thread::sleep(Duration::from_millis(2500));
+        let unbound = common::resolver::Resolver::validating_with(
+            &s.anchors,
+            &["f.test."],
+            ours.addr,
+            "  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n",
+        );
+        let want: Vec<String> = if with_key {
+            vec!["127.0.0.31".to_string()]
+        } else {
+            (31..=34).map(|i| format!("127.0.0.{i}")).collect()
+        };
+        for i in 0..100 {
+            let v = unbound.ask_validated("www.f.test.", RecordType::A);
+            assert!(
+                v.authentic_data && a_set(&v) == want,
+                "with key {with_key}, answer {i}: {:?} AD={} {:?}\n{}",
+                v.response_code,
+                v.authentic_data,
+                a_set(&v),
+                unbound.log()
+            );
+        }
+        // A name that does not exist: proven by NSEC3 from the transferred chain.
+        let v = unbound.ask_validated("nothere.f.test.", RecordType::A);
+        assert!(
+            v.authentic_data && v.response_code == hickory_proto::op::ResponseCode::NXDomain,
+            "{:?} AD={}",
+            v.response_code,
+            v.authentic_data
+        );
+    }
+}
