@@ -282,12 +282,8 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
         );
     }
     assert!(orders.len() > 1, "the order is still shuffled");
-    let unbound = common::resolver::Resolver::validating_with(
-        &s.anchors,
-        &["f.test."],
-        ours.addr,
-        "  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n",
-    );
+    let unbound =
+        common::resolver::Resolver::validating_uncached(&s.anchors, &["f.test."], ours.addr);
     for i in 0..200 {
         let (rcode, ad) = validated(&unbound, "www.f.test.", RecordType::A);
         assert!(

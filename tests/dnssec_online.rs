@@ -60,12 +60,8 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
     assert_eq!(code, 200);
     // Two check intervals: .34, which has no server, is down by now.
     std::thread::sleep(Duration::from_millis(2500));
-    let unbound = common::resolver::Resolver::validating_with(
-        &s.anchors,
-        &["f.test."],
-        ours.addr,
-        "  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n",
-    );
+    let unbound =
+        common::resolver::Resolver::validating_uncached(&s.anchors, &["f.test."], ours.addr);
     let mut seen = BTreeSet::new();
     for (phase, allowed) in [
         (0, &["127.0.0.31", "127.0.0.33"][..]),
@@ -308,12 +304,8 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
         );
         // Two check intervals: the three addresses without a server are down.
         std::thread::sleep(Duration::from_millis(2500));
-        let unbound = common::resolver::Resolver::validating_with(
-            &s.anchors,
-            &["f.test."],
-            ours.addr,
-            "  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n",
-        );
+        let unbound =
+            common::resolver::Resolver::validating_uncached(&s.anchors, &["f.test."], ours.addr);
         let want: Vec<String> = if with_key {
             vec!["127.0.0.31".to_string()]
         } else {

@@ -128,6 +128,13 @@ impl Resolver {
         Resolver::validating_with(anchors, zones, upstream, "")
     }
 
+    /// [`Resolver::validating`] that caches nothing: every question is asked again, so
+    /// that each answer of a balanced name is validated on its own.
+    pub fn validating_uncached(anchors: &str, zones: &[&str], upstream: SocketAddr) -> Resolver {
+        let more = "  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n";
+        Resolver::validating_with(anchors, zones, upstream, more)
+    }
+
     /// [`Resolver::validating`] with more `server:` lines (indented), such as
     /// `cache-max-ttl: 0` for a validator that asks again for every query.
     pub fn validating_with(
