@@ -630,6 +630,15 @@ fn covers(p: &Piece<'_>, t: RecordType) -> bool {
                 .is_some_and(|c| c == u16::from(t)))
 }
 
+/// The type of a record, or for an RRSIG the type it covers: an RRset and its
+/// signatures go together.
+fn covered_type(r: &Record) -> u16 {
+    match r.record_type() {
+        RecordType::RRSIG => crate::zone::rrsig::covered(&r.data).unwrap_or(0),
+        t => u16::from(t),
+    }
+}
+
 /// The QTYPE of the first question, read from the wire without decoding the message
 /// (`None` when there is no plain, uncompressed question).
 fn raw_qtype(req: &[u8]) -> Option<u16> {
@@ -697,17 +706,39 @@ pub(super) fn size_limit(transport: Transport, edns_payload: Option<u16>) -> usi
 }
 
 /// Encodes a response within the transport's size limit. Over UDP an answer larger than
-/// min(client size, 1232) is truncated: additional data is dropped first (unless it is
-/// referral glue, RFC 9471), then TC is set with only the question and OPT kept.
+/// min(client size, 1232) is truncated: additional RRsets are dropped from the last (A
+/// records last of all), each with its signatures (RFC 4035 §3.1.1: no TC for those), but never the glue below a
+/// referral's cut (RFC 9471 §3); if it still does not fit, TC is set with only the
+/// question and OPT kept.
 fn encode(resp: &Message, req: &Message, transport: Transport) -> Option<Vec<u8>> {
     let bytes = resp.to_vec().ok()?;
     let limit = size_limit(transport, req.edns.as_ref().map(Edns::max_payload));
     if bytes.len() <= limit {
         return Some(bytes);
     }
-    if resp.authoritative && !resp.additionals.is_empty() {
-        let mut slim = resp.clone();
-        slim.additionals.clear();
+    let cut = match resp.authoritative {
+        true => None,
+        false => (resp.authorities.iter())
+            .find(|r| r.record_type() == RecordType::NS)
+            .map(|r| r.name.clone()),
+    };
+    let required = |r: &Record| cut.as_ref().is_some_and(|c| c.zone_of(&r.name));
+    let mut slim = resp.clone();
+    // Other types go before A records, so that each server named keeps an address
+    // longest, as NSD does.
+    let a = u16::from(RecordType::A);
+    let next = |add: &[Record]| {
+        (add.iter()
+            .rposition(|r| !required(r) && covered_type(r) != a))
+        .or_else(|| add.iter().rposition(|r| !required(r)))
+    };
+    while let Some(last) = next(&slim.additionals) {
+        let (name, t) = (
+            slim.additionals[last].name.clone(),
+            covered_type(&slim.additionals[last]),
+        );
+        slim.additionals
+            .retain(|r| !(r.name == name && covered_type(r) == t && !required(r)));
         if let Ok(b) = slim.to_vec()
             && b.len() <= limit
         {
