@@ -314,3 +314,52 @@ fn images_on_first_use_stop_at_the_budget() {
         view(&full)
     );
 }
+
+/// Signed zones: with DO=1 the fast path answers from images that carry the RRSIGs
+/// (and referrals with DS or its proof), equal to the full path's answers; denials,
+/// whose proofs depend on the name asked, are left to the full path. A balanced set
+/// without a key is served whole with its signature on both paths.
+#[test]
+fn signed_zones_answer_alike_on_both_paths() {
+    use common::signing::{Denial, sign};
+    for denial in [Denial::Nsec, Denial::Nsec3] {
+        let texts: Vec<(&str, String)> = ZONES.iter().map(|(o, f)| (*o, project_file(f))).collect();
+        let refs: Vec<(&str, &str)> = texts.iter().map(|(o, t)| (*o, t.as_str())).collect();
+        let s = sign(&refs, denial);
+        let zones: Vec<(&str, std::path::PathBuf)> = (s.zones.iter())
+            .map(|(o, f)| (o.as_str(), std::path::PathBuf::from(f)))
+            .collect();
+        let e = engine_for(&zones, "defaults:\n  answers: 64\n");
+        let (fast, total) = compare(&e);
+        eprintln!("{denial:?}: fast path answered {fast} of {total}");
+        assert!(fast * 3 > total, "fast path answered {fast} of {total}");
+        let with_do = |name: &str, t| request(name, t, Some((1232, true)));
+        for (name, t, what) in [
+            ("www.example.test.", RecordType::A, "balanced, whole"),
+            ("mail.example.test.", RecordType::A, "plain A"),
+            ("example.test.", RecordType::MX, "MX with additional"),
+            ("sub.example.test.", RecordType::NS, "referral"),
+        ] {
+            let r = e.handle_fast(&with_do(name, t), Transport::Udp);
+            let r = r.unwrap_or_else(|| panic!("{denial:?} {what}: not on the fast path"));
+            let m = Message::from_vec(&r).unwrap();
+            assert!(
+                m.edns.as_ref().unwrap().flags().dnssec_ok,
+                "{what}: DO echoed"
+            );
+            if t != RecordType::NS {
+                let sigs = (m.answers.iter())
+                    .filter(|r| r.record_type() == RecordType::RRSIG)
+                    .count();
+                assert!(sigs > 0, "{what}: signed");
+            }
+        }
+        for (name, t, what) in [
+            ("nope.example.test.", RecordType::A, "NXDOMAIN"),
+            ("www.example.test.", RecordType::TXT, "NODATA"),
+        ] {
+            let r = e.handle_fast(&with_do(name, t), Transport::Udp);
+            assert!(r.is_none(), "{denial:?} {what} with DO takes the full path");
+        }
+    }
+}

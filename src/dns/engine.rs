@@ -411,7 +411,13 @@ impl Engine {
     /// Encodes the answer for `owner`/`rtype` once, as a wire image for the fast path:
     /// the same path as any query, with every address of a balanced set kept in place so
     /// that each query can pick its own.
-    pub(super) fn image(&self, zone: &Zone, owner: &Name, rtype: RecordType) -> Box<Option<Image>> {
+    pub(super) fn image(
+        &self,
+        zone: &Zone,
+        owner: &Name,
+        rtype: RecordType,
+        dnssec: bool,
+    ) -> Box<Option<Image>> {
         let q = Query::query(owner.clone(), rtype);
         let mut resp = Message::new(0, MessageType::Response, OpCode::Query);
         resp.add_query(q.clone());
@@ -420,10 +426,14 @@ impl Engine {
             zone,
             &q,
             Transport::Tcp,
-            false,
+            dnssec,
             &mut resp,
             Some(&mut balanced),
         );
+        // A subset signed online has a signature of its own per answer: no image.
+        if dnssec && zone.signer.is_some() && balanced.iter().any(|b| !b.plan.whole) {
+            return Box::new(None);
+        }
         let bytes = resp.to_vec().ok();
         Box::new(bytes.and_then(|b| Image::from_response(&b, &balanced)))
     }

@@ -74,7 +74,11 @@ impl Engine {
                     // At a cut only the NS set answers (the referral).
                     if !node.cut || set.rtype == RecordType::NS {
                         set.image
-                            .get_or_init(|| self.image(zone, &owner, set.rtype));
+                            .get_or_init(|| self.image(zone, &owner, set.rtype, false));
+                        if zone.signed.is_some() {
+                            set.image_do
+                                .get_or_init(|| self.image(zone, &owner, set.rtype, true));
+                        }
                     }
                 }
             }
@@ -102,10 +106,9 @@ impl Engine {
         let Some((zone, above_apex)) = now.zones.find_wire(&name) else {
             return false;
         };
-        // DO=1 for a signed zone: signatures and proofs come from the full path.
-        if zone.signed.is_some() && q.edns.is_some_and(|e| e.dnssec_ok) {
-            return false;
-        }
+        // DO=1 for a signed zone: answers with their signatures come from images of
+        // their own; denials, whose proofs depend on the name asked, from the full path.
+        let dnssec = zone.signed.is_some() && q.edns.is_some_and(|e| e.dnssec_ok);
         // The OPT record, if any, is appended after the room checked here.
         let opt_len = if q.edns.is_some() { OPT_LEN } else { 0 };
         let limit = size_limit(transport, q.edns.map(|e| e.payload)) - opt_len;
@@ -123,6 +126,7 @@ impl Engine {
             p: &p,
             room: limit,
             apex_len: name.suffix(above_apex).0.len(),
+            dnssec,
         };
         let rcode = match zone.nodes.entry_wire(name.suffix(0)) {
             Some((owner, node)) => answer.at(owner, node, rtype, out),
@@ -146,6 +150,8 @@ struct Answer<'a> {
     room: usize,
     /// Wire length of the zone's name, which ends the question name.
     apex_len: usize,
+    /// DO=1 to a signed zone: images with signatures, no direct denials.
+    dnssec: bool,
 }
 
 impl Answer<'_> {
@@ -206,12 +212,20 @@ impl Answer<'_> {
 
     /// Writes the image of `set` (encoded now if this is its first use).
     fn image(&self, owner: Owner, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
-        let image = match set.image.get() {
+        let slot = if self.dnssec {
+            &set.image_do
+        } else {
+            &set.image
+        };
+        let image = match slot.get() {
             Some(image) => image,
             // Encoded on first use, while the zone's budget lasts (see `ImageLimits`).
-            None if self.zone.lazy_images.take(self.engine.image_limits.lazy) => set
-                .image
-                .get_or_init(|| self.engine.image(self.zone, &owner.to_name(), set.rtype)),
+            None if self.zone.lazy_images.take(self.engine.image_limits.lazy) => {
+                slot.get_or_init(|| {
+                    let name = owner.to_name();
+                    self.engine.image(self.zone, &name, set.rtype, self.dnssec)
+                })
+            }
             None => return None,
         };
         let image: &Image = image.as_ref()?;
@@ -236,6 +250,9 @@ impl Answer<'_> {
     /// NODATA (`rcode` 0) or NXDOMAIN (3): the zone's SOA in AUTHORITY (RFC 2308 §2),
     /// its owner a pointer to the zone's name at the end of the question.
     fn negative(&self, rcode: u16, out: &mut Vec<u8>) -> Option<u16> {
+        if self.dnssec {
+            return None; // NSEC/NSEC3 proofs come from the full path
+        }
         let soa = &self.zone.negative_soa;
         let (qname_len, apex_len) = (self.p.question.len() - 4, self.apex_len);
         if soa.is_empty() || apex_len > qname_len {

@@ -58,6 +58,10 @@ pub struct RRset {
     /// pointer, not `OnceLock`'s two words: every RRset of a million-record zone has one
     /// (8 MB there). Two threads that race to encode it both do, and one copy is kept.
     pub image: OnceBox<Option<image::Image>>,
+    /// The same with DO=1 (RRSIGs with every RRset, DS or its proof in referrals), for
+    /// signed zones; `None` inside where signatures depend on the query (a subset
+    /// signed online).
+    pub image_do: OnceBox<Option<image::Image>>,
 }
 
 impl RRset {
@@ -68,6 +72,7 @@ impl RRset {
             data,
             plan: None,
             image: OnceBox::new(),
+            image_do: OnceBox::new(),
         }
     }
 
