@@ -21,7 +21,7 @@ use crate::wire::image::{self, Image, OPT_LEN, Patch};
 use crate::wire::name::{Lowered, WireName};
 use crate::wire::request;
 use crate::wire::{AA, CLASS_IN, HEADER, NOERROR, NXDOMAIN, TYPE_DS, TYPE_OPT};
-use crate::zone::{Node, Owner, RRset, Zone, ZoneSet};
+use crate::zone::{Images, Node, Owner, RRset, Zone, ZoneSet};
 
 thread_local! {
     /// Buffers for balancing, reused by every query on this thread.
@@ -73,10 +73,11 @@ impl Engine {
                 for set in node.rrsets {
                     // At a cut only the NS set answers (the referral).
                     if !node.cut || set.rtype == RecordType::NS {
-                        set.image
-                            .get_or_init(|| self.image(zone, &owner, set.rtype, false));
+                        let images = set.image.get_or_init(|| {
+                            Images::new(*self.image(zone, &owner, set.rtype, false))
+                        });
                         if zone.signed.is_some() {
-                            set.image_do
+                            (images.signed)
                                 .get_or_init(|| self.image(zone, &owner, set.rtype, true));
                         }
                     }
@@ -212,21 +213,22 @@ impl Answer<'_> {
 
     /// Writes the image of `set` (encoded now if this is its first use).
     fn image(&self, owner: Owner, set: &RRset, out: &mut Vec<u8>) -> Option<u16> {
-        let slot = if self.dnssec {
-            &set.image_do
-        } else {
-            &set.image
+        // Encoded on first use, while the zone's budget lasts (see `ImageLimits`).
+        let budget = || self.zone.lazy_images.take(self.engine.image_limits.lazy);
+        let encode = |dnssec| {
+            let name = owner.to_name();
+            self.engine.image(self.zone, &name, set.rtype, dnssec)
         };
-        let image = match slot.get() {
-            Some(image) => image,
-            // Encoded on first use, while the zone's budget lasts (see `ImageLimits`).
-            None if self.zone.lazy_images.take(self.engine.image_limits.lazy) => {
-                slot.get_or_init(|| {
-                    let name = owner.to_name();
-                    self.engine.image(self.zone, &name, set.rtype, self.dnssec)
-                })
-            }
+        let images = match set.image.get() {
+            Some(images) => images,
+            None if budget() => set.image.get_or_init(|| Images::new(*encode(false))),
             None => return None,
+        };
+        let image = match (self.dnssec, images.signed.get()) {
+            (false, _) => &images.plain,
+            (true, Some(image)) => image,
+            (true, None) if budget() => images.signed.get_or_init(|| encode(true)),
+            (true, None) => return None,
         };
         let image: &Image = image.as_ref()?;
         if image.len(self.p.question.len()) > self.room {

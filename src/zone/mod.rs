@@ -57,11 +57,28 @@ pub struct RRset {
     /// small zones or on first use; `None` inside when the answer has no image. One
     /// pointer, not `OnceLock`'s two words: every RRset of a million-record zone has one
     /// (8 MB there). Two threads that race to encode it both do, and one copy is kept.
-    pub image: OnceBox<Option<image::Image>>,
-    /// The same with DO=1 (RRSIGs with every RRset, DS or its proof in referrals), for
-    /// signed zones; `None` inside where signatures depend on the query (a subset
-    /// signed online).
-    pub image_do: OnceBox<Option<image::Image>>,
+    pub image: OnceBox<Images>,
+}
+
+/// The wire images of one RRset's answer.
+#[derive(Debug)]
+pub struct Images {
+    /// Without DNSSEC records; `None` when the answer has no image.
+    pub plain: Option<image::Image>,
+    /// With DO=1 to a signed zone (RRSIGs with every RRset, DS or its proof in a
+    /// referral), encoded on first use; `None` inside where the signatures depend on the
+    /// query (a subset signed online). Inside the same box, so that every RRset of an
+    /// unsigned zone pays one pointer, not two.
+    pub signed: OnceBox<Option<image::Image>>,
+}
+
+impl Images {
+    pub fn new(plain: Option<image::Image>) -> Box<Images> {
+        Box::new(Images {
+            plain,
+            signed: OnceBox::new(),
+        })
+    }
 }
 
 impl RRset {
@@ -72,7 +89,6 @@ impl RRset {
             data,
             plan: None,
             image: OnceBox::new(),
-            image_do: OnceBox::new(),
         }
     }
 
