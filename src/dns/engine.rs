@@ -581,12 +581,14 @@ impl Writer<'_, '_> {
                     // A subset is signed by us; a set served whole keeps the zone's own
                     // signature.
                     let rdata = (self.signer.is_some() && !plan.whole).then(|| {
-                        let ips = s.picks.iter().filter_map(|&i| set.data[i].ip());
-                        ips.flat_map(|ip| match ip {
-                            IpAddr::V4(a) => a.octets().to_vec(),
-                            IpAddr::V6(a) => a.octets().to_vec(),
-                        })
-                        .collect()
+                        let mut bytes = Vec::with_capacity(s.picks.len() * 16);
+                        for ip in s.picks.iter().filter_map(|&i| set.data[i].ip()) {
+                            match ip {
+                                IpAddr::V4(a) => bytes.extend_from_slice(&a.octets()),
+                                IpAddr::V6(a) => bytes.extend_from_slice(&a.octets()),
+                            }
+                        }
+                        bytes
                     });
                     self.served = Some(Served {
                         rtype: set.rtype,
