@@ -321,3 +321,80 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("served whole"), "{text}");
 }
+
+/// A zone that Knot signs itself (automatic signing: its own keys, NSEC3 without
+/// iterations or salt), served by rrdns as Knot's secondary: every question about it
+/// validates through Unbound exactly as it does when Unbound asks Knot, and all secure.
+#[test]
+fn a_zone_knot_signs_validates_through_rrdns_as_through_knot() {
+    use common::knot::{Knot, Role};
+    let text = project_file("tests/fixtures/example.net.zone");
+    let knot = Knot::start(
+        "example.net.",
+        Role::SigningPrimary { zone_text: &text },
+        false,
+    );
+    let kdig = std::process::Command::new("kdig")
+        .args([
+            "@127.0.0.1",
+            "-p",
+            &knot.port.to_string(),
+            "example.net.",
+            "DNSKEY",
+            "+short",
+        ])
+        .output()
+        .expect("kdig is installed (knot-dnsutils)");
+    let anchors: String = String::from_utf8_lossy(&kdig.stdout)
+        .lines()
+        .filter(|l| l.starts_with("257 "))
+        .map(|l| format!("example.net. IN DNSKEY {l}\n"))
+        .collect();
+    assert!(!anchors.is_empty(), "Knot made a KSK:\n{}", knot.log());
+    let cfg = format!(
+        "listen: [\"127.0.0.1:{{PORT}}\"]\nstate_dir: state\ndefaults:\n  answers: 64\n\
+zones:\n  - name: example.net.\n    primaries: [\"127.0.0.1:{}\"]\n",
+        knot.port
+    );
+    let ours = Server::start(&cfg, &[]);
+    let loaded = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        !ours.udp("example.net.", RecordType::SOA).answers.is_empty()
+    });
+    assert!(loaded, "the zone was transferred:\n{}", ours.log());
+    let knot_addr = std::net::SocketAddr::from(([127, 0, 0, 1], knot.port));
+    let zones = ["example.net."];
+    let on_ours = common::resolver::Resolver::validating(&anchors, &zones, ours.addr);
+    let on_knot = common::resolver::Resolver::validating(&anchors, &zones, knot_addr);
+    let (mut bad, mut secure) = (Vec::new(), 0);
+    for (name, t) in questions() {
+        let in_zone = name.to_lowercase().ends_with("example.net.")
+            && !name.to_lowercase().ends_with("sub.example.net.");
+        let skip = name == "example.net." && t == RecordType::DS
+            || name.starts_with("loop")
+            || matches!(
+                t,
+                RecordType::RRSIG | RecordType::ANY | RecordType::NSEC3PARAM
+            );
+        if !in_zone || skip || !stays_inside(&name, t) {
+            continue;
+        }
+        let (mine, theirs) = (validated(&on_ours, &name, t), validated(&on_knot, &name, t));
+        if mine != theirs || mine.0 == 2 || !mine.1 {
+            bad.push(format!(
+                "{name} {t}: rcode {} AD={} (through Knot: rcode {} AD={})",
+                mine.0, mine.1, theirs.0, theirs.1
+            ));
+        }
+        secure += usize::from(mine.1);
+    }
+    eprintln!("{secure} secure answers through rrdns");
+    assert!(secure >= 100, "{secure} secure answers");
+    assert!(
+        bad.is_empty(),
+        "{} answers validate wrongly:\n{}\n--- Unbound's log:\n{}",
+        bad.len(),
+        bad.join("\n"),
+        on_ours.log()
+    );
+}

@@ -29,6 +29,9 @@ pub enum Role<'a> {
     Primary { zone_text: &'a str, notify: u16 },
     /// Secondary of `zone`, transferring from 127.0.0.1:`primary`.
     Secondary { primary: u16 },
+    /// Primary of `zone` that signs it itself (automatic DNSSEC signing: ECDSA P-256
+    /// keys it makes, NSEC3 with no iterations and no salt as RFC 9276 advises).
+    SigningPrimary { zone_text: &'a str },
 }
 
 impl Knot {
@@ -49,6 +52,14 @@ impl Knot {
                     "remote:\n  - id: rrdns\n    address: 127.0.0.1@{notify}{with_key}\n\
 acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    action: transfer{with_key}\n\
 zone:\n  - domain: {zone}\n    file: {d}/zone\n    notify: rrdns\n    acl: xfr\n"
+                )
+            }
+            Role::SigningPrimary { zone_text } => {
+                std::fs::write(dir.path().join("zone"), zone_text).unwrap();
+                format!(
+                    "policy:\n  - id: signing\n    algorithm: ecdsap256sha256\n    nsec3: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 0\n\
+acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    action: transfer{with_key}\n\
+zone:\n  - domain: {zone}\n    file: {d}/zone\n    dnssec-signing: on\n    dnssec-policy: signing\n    acl: xfr\n"
                 )
             }
             Role::Secondary { primary } => format!(
