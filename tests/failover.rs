@@ -145,25 +145,14 @@ fn tier_mistakes_are_reported_where_the_pool_is() {
     );
 }
 
-/// Slow start end to end: an undrained address comes back at 10 % of answers and ramps
-/// to all of them over `slow_start`; its share in the first fifth of the window is below a
-/// third of its share in the last fifth.
-#[test]
-fn slow_start_ramps_an_undrained_address_in() {
-    let cfg = "listen: [\"127.0.0.1:{PORT}\"]\nadmin: \"127.0.0.1:{ADMIN}\"\nstate_dir: state\n\
-zones: [{ name: f.test., file: f.zone }]\npools:\n  www.f.test.:\n    slow_start: 4s\n";
-    let s = Server::start(cfg, &[("f.zone", &zone())]);
-    let (code, _) = s.http("POST", "/api/backends/127.0.0.31/drain", None);
-    assert_eq!(code, 200);
-    let (code, _) = s.http("DELETE", "/api/backends/127.0.0.31/drain", None);
-    assert_eq!(code, 200);
-    let start = Instant::now();
-    let status = s.http("GET", "/status", None).1;
-    assert!(status.contains("\"slow_start_share\": 0.1"), "{status}");
+/// Measures an address that has just come back over a 4 s `slow_start` window from
+/// `start`: its share of answers in the first fifth must be below a third of its share in
+/// the last fifth, and after the window it is in every answer again.
+fn ramps_in(s: &Server, start: Instant, what: &str) {
     let (mut early, mut late) = ((0, 0), (0, 0));
     while start.elapsed() < Duration::from_secs(4) {
         let t = start.elapsed();
-        let has = answer(&s).contains(&"127.0.0.31".to_string());
+        let has = answer(s).contains(&"127.0.0.31".to_string());
         let bucket = if t < Duration::from_millis(800) {
             &mut early
         } else if t >= Duration::from_millis(3200) {
@@ -179,14 +168,63 @@ zones: [{ name: f.test., file: f.zone }]\npools:\n  www.f.test.:\n    slow_start
         late.0 as f64 / late.1 as f64,
     );
     eprintln!(
-        "slow start: share {e:.2} in the first fifth ({} answers), {l:.2} in the last ({})",
+        "slow start ({what}): share {e:.2} in the first fifth ({} answers), {l:.2} in the last ({})",
         early.1, late.1
     );
     assert!(early.1 > 50 && late.1 > 50, "too few answers to tell");
-    assert!(e < l / 3.0, "first fifth {e:.2}, last fifth {l:.2}");
-    // After the window, in every answer again.
+    assert!(e < l / 3.0, "{what}: first fifth {e:.2}, last fifth {l:.2}");
     std::thread::sleep(Duration::from_millis(200));
-    assert!((0..50).all(|_| answer(&s).contains(&"127.0.0.31".to_string())));
+    assert!((0..50).all(|_| answer(s).contains(&"127.0.0.31".to_string())));
+}
+
+/// Slow start end to end: an undrained address comes back at 10 % of answers and ramps
+/// to all of them over `slow_start`.
+#[test]
+fn slow_start_ramps_an_undrained_address_in() {
+    let cfg = "listen: [\"127.0.0.1:{PORT}\"]\nadmin: \"127.0.0.1:{ADMIN}\"\nstate_dir: state\n\
+zones: [{ name: f.test., file: f.zone }]\npools:\n  www.f.test.:\n    slow_start: 4s\n";
+    let s = Server::start(cfg, &[("f.zone", &zone())]);
+    let (code, _) = s.http("POST", "/api/backends/127.0.0.31/drain", None);
+    assert_eq!(code, 200);
+    let (code, _) = s.http("DELETE", "/api/backends/127.0.0.31/drain", None);
+    assert_eq!(code, 200);
+    let start = Instant::now();
+    let status = s.http("GET", "/status", None).1;
+    assert!(status.contains("\"slow_start_share\": 0.1"), "{status}");
+    ramps_in(&s, start, "undrained");
+}
+
+/// Slow start through a real probe recovery: a backend that answers 500 is taken out by
+/// its check, and when it answers 200 again it is ramped in, not flooded.
+#[test]
+fn slow_start_ramps_a_recovered_backend_in() {
+    let ips = ["127.0.0.31", "127.0.0.32", "127.0.0.33", "127.0.0.34"];
+    let (port, backends) = common::backend::backends(&ips, None);
+    let cfg = config(port, "    slow_start: 4s\n").replace("rise: 2, fall: 2", "rise: 1, fall: 1");
+    let s = Server::start(&cfg, &[("f.zone", &zone())]);
+    backends[0].set(common::backend::Mode::Status500);
+    let gone = Instant::now();
+    while answer(&s).contains(&"127.0.0.31".to_string()) {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the failing backend is taken out"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    backends[0].set(common::backend::Mode::Healthy);
+    let back = Instant::now();
+    let start = loop {
+        let status = s.http("GET", "/status", None).1;
+        if status.contains("\"slow_start_share\": 0.1") {
+            break Instant::now();
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "the backend comes back: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    ramps_in(&s, start, "probe recovery");
 }
 
 /// Eligibility is counted per family: an IPv4 outage in the first tier moves IPv4 answers
