@@ -312,13 +312,8 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
     }
     let (_, status) = ours.http("GET", "/status", None);
     assert!(status.contains("\"served_whole\": true"), "{status}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
-        .args(["check", "-c"])
-        .arg(ours.path("rrdns.yaml"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let (_, out, err) = rrdns_check(&ours.path("rrdns.yaml"), &[]);
+    let text = out + &err;
     assert!(text.contains("served whole"), "{text}");
 }
 

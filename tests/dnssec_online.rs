@@ -121,13 +121,8 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
         );
     }
     // `rrdns check` names the signing key and gives the parent's DS as BIND does.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
-        .args(["check", "-c"])
-        .arg(ours.path("rrdns.yaml"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}");
+    let (ok, text, _) = rrdns_check(&ours.path("rrdns.yaml"), &[]);
+    assert!(ok, "{text}");
     assert!(
         text.contains(&format!("balanced answers signed online with key {zsk}")),
         "{text}"
@@ -179,14 +174,8 @@ fn check(config: &str, zone: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("f.zone"), zone).unwrap();
     std::fs::write(dir.path().join("rrdns.yaml"), config).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
-        .args(["check", "-c"])
-        .arg(dir.path().join("rrdns.yaml"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    let (ok, out, err) = rrdns_check(&dir.path().join("rrdns.yaml"), &[]);
+    (ok, out + &err)
 }
 
 /// A key that cannot be read, a key of another zone and a bad duration are errors at
@@ -225,19 +214,10 @@ fn key_mistakes_are_reported_at_their_line() {
     let cfg = config(&format!("\"{f}\""), "      validity: 3d\n");
     std::fs::write(dir.path().join("rrdns.yaml"), cfg).unwrap();
     let print = |path: &std::path::Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rrdns"))
-            .args(["check", "--print", "-c"])
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (ok, out, err) = rrdns_check(path, &["--print"]);
+        assert!(ok, "{err}");
         // Without the first line, a comment that names the file.
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        text.split_once('\n').unwrap().1.to_string()
+        out.split_once('\n').unwrap().1.to_string()
     };
     let printed = print(&dir.path().join("rrdns.yaml"));
     assert!(

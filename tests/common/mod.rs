@@ -425,3 +425,20 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> 
         .to_string();
     (status, body)
 }
+
+/// Runs `rrdns check` (with `extra` flags such as `--print`) on the configuration at
+/// `config`: whether it passed, its standard output and its standard error.
+pub fn rrdns_check(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rrdns"))
+        .arg("check")
+        .args(extra)
+        .arg("-c")
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
