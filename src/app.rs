@@ -164,14 +164,10 @@ pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
         };
         summary(z, &format!(" pools {pools}{dnssec}"));
         // The records to give the parent (RFC 4509: SHA-256), for the keys that sign the
-        // DNSKEY RRset.
+        // DNSKEY RRset: the KSKs, or every key where none is marked as one.
         let keys = zc.dnssec.as_ref().map_or(&[][..], |d| &d.keys[..]);
-        let ksks: Vec<_> = keys.iter().filter(|k| k.is_ksk()).collect();
-        for k in if ksks.is_empty() {
-            keys.iter().collect()
-        } else {
-            ksks
-        } {
+        let has_ksk = keys.iter().any(|k| k.is_ksk());
+        for k in keys.iter().filter(|k| k.is_ksk() || !has_ksk) {
             println!("{}", crate::sign::key::ds_record(k));
         }
     }

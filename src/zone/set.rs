@@ -423,14 +423,19 @@ fn attach_plans(zone: &mut Zone, cfg: &Config, used: &mut HashMap<Name, Vec<IpAd
         let message = format!(
             "{name} {t}: the zone is signed and rrdns has no key to sign a subset, so this set is served whole with its own signature (a subset would not validate, RFC 4035 §5.3): health checks, drains, tiers and weights are off for it"
         );
-        // A zone kept across a reload has its warnings already.
-        if !zone.warnings.iter().any(|w| w.message == message) {
-            zone.warnings.push(Problem {
-                file: cfg.source.clone(),
-                line: pool_line.unwrap_or(zone_line),
-                message,
-            });
-        }
+        warn_once(zone, cfg, pool_line.unwrap_or(zone_line), message);
+    }
+}
+
+/// Adds a warning about the configuration at `line` to `zone`, unless the zone has it
+/// already: a zone kept across a reload keeps its warnings.
+fn warn_once(zone: &mut Zone, cfg: &Config, line: usize, message: String) {
+    if !zone.warnings.iter().any(|w| w.message == message) {
+        zone.warnings.push(Problem {
+            file: cfg.source.clone(),
+            line,
+            message,
+        });
     }
 }
 
@@ -444,20 +449,12 @@ fn attach_signer(
 ) -> Option<Arc<crate::sign::Signer>> {
     let settings = zone_cfg.and_then(|z| z.dnssec.as_ref())?;
     let line = zone_cfg.map_or(0, |z| z.line);
-    let mut warn = |message: String| {
-        if !zone.warnings.iter().any(|w| w.message == message) {
-            zone.warnings.push(Problem {
-                file: cfg.source.clone(),
-                line,
-                message,
-            });
-        }
-    };
     if zone.signed.is_none() {
-        warn(format!(
+        let message = format!(
             "zone {}: dnssec keys are given but the zone is not signed (no RRSIG at its apex); rrdns serves it unsigned, as written",
             zone.origin
-        ));
+        );
+        warn_once(zone, cfg, line, message);
         return None;
     }
     let apex_keys: Vec<Vec<u8>> = (zone.nodes.get(&zone.origin))
@@ -473,13 +470,14 @@ fn attach_signer(
         .unwrap_or_default();
     for k in &settings.keys {
         if !apex_keys.contains(&k.dnskey) {
-            warn(format!(
+            let message = format!(
                 "zone {}: dnssec key {} (tag {}, algorithm {}) is not in the zone's DNSKEY RRset, so its signatures could not validate: it is not used",
                 zone.origin,
                 k.path.display(),
                 k.tag,
                 k.algorithm
-            ));
+            );
+            warn_once(zone, cfg, line, message);
         }
     }
     crate::sign::Signer::new(settings, |k| apex_keys.contains(&k.dnskey)).map(Arc::new)
