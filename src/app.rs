@@ -153,13 +153,30 @@ pub fn check(path: Option<&Path>, print: bool) -> ExitCode {
             println!("{} secondary, no copy yet pools {pools}", zc.name);
             continue;
         };
+        let by = match (
+            z.signed_here,
+            zc.dnssec.as_ref().and_then(|d| d.nsec3.as_ref()),
+        ) {
+            (Some(h), None) => format!(" by rrdns with NSEC ({} signatures)", h.signatures),
+            (Some(h), Some(p)) => format!(
+                " by rrdns with NSEC3 (iterations {}, salt {}; {} signatures)",
+                p.iterations,
+                if p.salt.is_empty() {
+                    "none".to_string()
+                } else {
+                    data_encoding::HEXLOWER.encode(&p.salt)
+                },
+                h.signatures
+            ),
+            (None, _) => String::new(),
+        };
         let dnssec = match (&z.signed, &z.signer) {
             (_, Some(s)) => format!(
-                " dnssec signed, balanced answers signed online with key {} (algorithm {})",
+                " dnssec signed{by}, balanced answers signed online with key {} (algorithm {})",
                 s.key().tag,
                 s.key().algorithm
             ),
-            (Some(_), None) => " dnssec signed".to_string(),
+            (Some(_), None) => format!(" dnssec signed{by}"),
             (None, None) => String::new(),
         };
         summary(z, &format!(" pools {pools}{dnssec}"));
@@ -406,15 +423,24 @@ async fn run(
             prober.clone(),
             announcer.clone(),
         );
-        let on_change = Box::new(move || {
+        let on_change = Arc::new(move || {
             let cfg = c.lock().unwrap_or_else(|x| x.into_inner()).clone();
             p.reconfigure(targets(&cfg, &z.get()));
             a.announce(&z.get(), &cfg.transfer.notify, cfg.transfer.key.clone());
         });
+        let c = current.clone();
+        let o = on_change.clone();
+        crate::resign::spawn(
+            &tracker,
+            stop.clone(),
+            store.clone(),
+            move || c.lock().unwrap_or_else(|x| x.into_inner()).clone(),
+            move || o(),
+        );
         Secondaries::new(
             store.clone(),
             Arc::new(cfg.clone()),
-            on_change,
+            Box::new(move || on_change()),
             tracker.clone(),
         )
     };

@@ -15,7 +15,9 @@
 //!                                    lookup (RFC 1034 §4.3.2), history of changes (IXFR)
 //! health   xfr                       probes → a health snapshot; transfers in (secondary zones)
 //! dns                                engine: answers and transfers out; UDP, TCP, fast path
-//! admin    app                       HTTP status, metrics, drains; wiring, reload, shutdown
+//! admin    resign                    HTTP status, metrics, drains; signatures renewed
+//!                                    before they expire (zones rrdns signs)
+//! app                                wiring, reload, shutdown
 //! ```
 //!
 //! # The query path
@@ -45,6 +47,7 @@ mod health;
 mod metrics;
 mod noise;
 mod problem;
+mod resign;
 mod sdnotify;
 mod sign;
 mod wire;

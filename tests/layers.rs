@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("admin", 8),
     ("app", 9),
     ("ctl", 9),
+    ("resign", 8),
 ];
 
 fn src() -> PathBuf {

@@ -77,6 +77,17 @@ pub struct DnssecEntry {
     pub validity: Option<String>,
     pub refresh: Option<String>,
     pub cache: Option<usize>,
+    /// Denial of existence with NSEC3 when rrdns signs the zone (NSEC without it).
+    pub nsec3: Option<Nsec3Entry>,
+}
+
+/// `zones[].dnssec.nsec3`: RFC 9276 §3.1's advice (no extra iterations, no salt) is the
+/// default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nsec3Entry {
+    pub iterations: Option<u16>,
+    pub salt: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -76,6 +76,14 @@ pub fn render(c: &Config) -> String {
                 secs(d.refresh),
                 d.cache
             );
+            if let Some(n) = &d.nsec3 {
+                let salt = data_encoding::HEXLOWER.encode(&n.salt);
+                let _ = writeln!(
+                    y,
+                    "      nsec3: {{iterations: {}, salt: \"{salt}\"}}",
+                    n.iterations
+                );
+            }
         }
     }
     let t = &c.transfer;

@@ -362,14 +362,53 @@ impl Validator {
             .cache
             .unwrap_or(crate::sign::Settings::DEFAULT_CACHE)
             .max(2);
+        let nsec3 = match &d.value.nsec3 {
+            None => None,
+            Some(n) => Some(self.nsec3(n, zone, line)?),
+        };
         (ok && !keys.is_empty()).then(|| {
             Arc::new(crate::sign::Settings {
                 keys,
                 validity,
                 refresh,
                 cache,
+                nsec3,
             })
         })
+    }
+
+    /// `zones[].dnssec.nsec3`: iterations and a salt in hex (`""` or `"-"` for none).
+    fn nsec3(
+        &mut self,
+        n: &super::file::Nsec3Entry,
+        zone: &Name,
+        line: usize,
+    ) -> Option<crate::sign::denial::Nsec3Params> {
+        let iterations = n.iterations.unwrap_or(0);
+        // RFC 9276 §3.2: validators may treat more iterations as insecure (Unbound
+        // above 150, BIND above 50 by default), which would undo the signing.
+        if iterations > 50 {
+            let what = format!(
+                "zone {zone}: dnssec nsec3 iterations {iterations} is more than 50; validators treat such zones as insecure (RFC 9276 §3.2): use 0"
+            );
+            self.err(line, what);
+            return None;
+        }
+        let text = n.salt.as_deref().unwrap_or("").trim();
+        let text = if text == "-" { "" } else { text };
+        let salt = data_encoding::HEXLOWER_PERMISSIVE.decode(text.as_bytes());
+        match salt {
+            Ok(salt) if salt.len() <= 255 => {
+                Some(crate::sign::denial::Nsec3Params { iterations, salt })
+            }
+            _ => {
+                let what = format!(
+                    "zone {zone}: dnssec nsec3 salt '{text}' is not hex of at most 255 octets (RFC 9276 §3.1 advises none: \"\")"
+                );
+                self.err(line, what);
+                None
+            }
+        }
     }
 
     fn policy(

@@ -284,7 +284,7 @@ pub fn key_tag(rdata: &[u8]) -> u16 {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// RFC 6605 §6.1: the P-256 key of example.net.

@@ -7,6 +7,7 @@
 //! the signature for the next answer with the same subset ([`cache`]).
 
 mod cache;
+pub mod denial;
 pub mod key;
 pub mod rrsig;
 
@@ -19,7 +20,7 @@ use rrsig::Fields;
 
 /// Signature inception this far in the past: validators whose clocks are behind still
 /// accept a fresh signature (BIND's dnssec-signzone uses one hour too).
-const CLOCK_SKEW: u64 = 3600;
+pub const CLOCK_SKEW: u64 = 3600;
 
 /// How online signatures are made: configured per zone under `dnssec`.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,9 @@ pub struct Settings {
     pub refresh: Duration,
     /// Signatures kept per answering thread.
     pub cache: usize,
+    /// Denial of existence when rrdns signs the zone: NSEC3 with these parameters, or
+    /// NSEC when `None`.
+    pub nsec3: Option<denial::Nsec3Params>,
 }
 
 impl Settings {
@@ -124,10 +128,8 @@ impl Signer {
                 key_tag: self.key.tag,
                 signer: &self.signer_name,
             };
-            let mut rdata = f.prefix();
-            rdata.extend(self.key.sign(&f.signed_data(owner, &mut rdatas)));
             cache::Entry {
-                rdata: Arc::from(rdata),
+                rdata: Arc::from(f.sign(&self.key, owner, &mut rdatas)),
                 refresh_at: expiration.saturating_sub(self.refresh),
             }
         });
@@ -149,6 +151,7 @@ mod tests {
             validity: Settings::DEFAULT_VALIDITY,
             refresh: Settings::DEFAULT_REFRESH,
             cache,
+            nsec3: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! An RRSIG over one RRset (RFC 4034 §3.1): its RDATA, and the data its signature is
 //! computed over (§3.1.8.1) with the RRset in canonical form (§6.2, §6.3).
 
-use hickory_proto::rr::Name;
+use hickory_proto::rr::{Name, RData};
 
 /// The RRSIG fields before the signature.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +53,33 @@ impl Fields<'_> {
         }
         out
     }
+
+    /// The whole RRSIG RDATA over `rdatas` (canonical RDATA, any order) at `owner`
+    /// (canonical wire form), signed with `key`.
+    pub fn sign(&self, key: &super::Key, owner: &[u8], rdatas: &mut Vec<&[u8]>) -> Vec<u8> {
+        let mut rdata = self.prefix();
+        rdata.extend(key.sign(&self.signed_data(owner, rdatas)));
+        rdata
+    }
+}
+
+/// A record's RDATA in canonical form (RFC 4034 §6.2, RFC 6840 §5.1): names uncompressed
+/// and, for the types listed there, in lowercase. hickory-proto's canonical encoding
+/// covers the types it knows; the older types this server reads as RFC 3597 data
+/// (MINFO, RP, AFSDB, RT, PX, KX, DNAME, …) have their names lowered here.
+pub fn canonical_rdata(rdata: &RData) -> Vec<u8> {
+    use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+    if let RData::Unknown { code, rdata } = rdata {
+        let mut bytes = rdata.anything.clone();
+        crate::zonefile::generic::lower_names(u16::from(*code), &mut bytes);
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(32);
+    let mut encoder = BinEncoder::new(&mut out);
+    encoder.set_canonical_form(true);
+    // Only a record over 65,535 octets fails, and loading refuses those.
+    let _ = rdata.emit(&mut encoder);
+    out
 }
 
 /// `name` in canonical wire form (§6.2: uncompressed, lowercase), or for a wildcard

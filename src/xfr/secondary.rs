@@ -359,16 +359,23 @@ impl Secondaries {
         let theirs = soa.serial;
         // A forced transfer (`zone retransfer`) is a full one, as if we had no copy.
         let current = self.zones.get().get(name).cloned().filter(|_| !force);
+        // A zone rrdns signs has a serial of its own; the primary's is compared with the
+        // one it sent.
         if let Some(z) = &current
-            && !serial_lt(z.serial, theirs)
+            && !serial_lt(z.source_serial(), theirs)
         {
             return Ok(()); // up to date (RFC 1982 comparison)
         }
-        let ours = current.as_ref().map(|z| {
-            let mut r = zone_records(z);
-            r.pop();
-            r
-        });
+        // IXFR from a zone signed here would start at a serial the primary never had: a
+        // full transfer then.
+        let ours = current
+            .as_ref()
+            .filter(|z| z.signed_here.is_none())
+            .map(|z| {
+                let mut r = zone_records(z);
+                r.pop();
+                r
+            });
         let (records, how) =
             match client::transfer(primary, name, ours.as_deref(), key, self.cfg().limits).await? {
                 Fetched::UpToDate => return Ok(()),
@@ -398,9 +405,13 @@ impl Secondaries {
             error!(zone = %name, "{e}; serving the new copy from memory only");
         }
         let cfg = self.cfg();
-        let swapped: Result<(), std::convert::Infallible> =
-            self.zones.update(|z| Ok(z.with_zone(&cfg, zone)));
-        let Ok(()) = swapped;
+        // Signing (with `dnssec.keys`) is the one step that can refuse the copy.
+        self.zones
+            .update(|z| z.with_zone(&cfg, zone))
+            .map_err(|ps| {
+                let list: Vec<String> = ps.iter().map(|p| p.message.clone()).collect();
+                TransferError::Rejected(list.join("; "))
+            })?;
         info!(zone = %name, serial, records = count, "{source}: zone updated");
         (self.on_change)();
         Ok(())

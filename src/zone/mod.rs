@@ -15,6 +15,7 @@ pub mod nodes;
 pub mod rrsig;
 pub mod set;
 pub mod signed;
+pub mod signing;
 pub mod store;
 pub mod walk;
 
@@ -143,6 +144,9 @@ pub struct Zone {
     /// Signs the balanced subsets of a signed zone with the zone's key (`dnssec.keys`);
     /// `None` when the zone is unsigned or has no usable key. Set with the plans.
     pub signer: Option<Arc<crate::sign::Signer>>,
+    /// Set when rrdns signed the zone itself ([`signing`]): `None` for a zone served
+    /// as written or transferred, signed or not.
+    pub signed_here: Option<signing::Here>,
 }
 
 /// How many wire images a zone has encoded on first use. A client asking for every name
@@ -183,6 +187,7 @@ impl Zone {
             lazy_images: LazyImages::default(),
             signed: self.signed.clone(),
             signer: None,
+            signed_here: self.signed_here,
         }
     }
 
@@ -229,6 +234,12 @@ impl Zone {
         let mut b = Builder::new(origin);
         records.into_iter().for_each(|sr| b.add(sr));
         b.finish_checked(problems, file)
+    }
+
+    /// The serial of the data as written or transferred: the SOA's, or for a zone rrdns
+    /// signed, the serial before signing.
+    pub fn source_serial(&self) -> u32 {
+        self.signed_here.map_or(self.serial, |h| h.source_serial)
     }
 
     /// The negative-answer TTL: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3).
@@ -551,6 +562,7 @@ impl Builder {
         Ok(Zone {
             signed,
             signer: None,
+            signed_here: None,
             has_wildcards,
             negative_soa,
             origin: self.origin,

@@ -78,6 +78,39 @@ fn secondary(
     saved(name)
 }
 
+/// `zone` signed by rrdns when its configuration names keys and it is unsigned as
+/// written or transferred (or rrdns signed it before: a re-sign). A zone signed by
+/// others is served as it is, its keys used for the answers health and weights change.
+fn sign_if_keyed(zone: Zone, cfg: &Config, previous: Option<&Zone>) -> Result<Zone, Vec<Problem>> {
+    let zone_cfg = cfg.zones.iter().find(|z| z.name == zone.origin);
+    let Some(settings) = zone_cfg.and_then(|z| z.dnssec.as_ref()) else {
+        // Keys taken out of the configuration: the signatures rrdns made go too, before
+        // they expire and make the zone bogus.
+        return match zone.signed_here {
+            Some(_) => super::signing::unsigned(&zone),
+            None => Ok(zone),
+        };
+    };
+    if zone.signed.is_some() && zone.signed_here.is_none() {
+        return Ok(zone);
+    }
+    let serial = super::signing::next_serial(zone.source_serial(), previous);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // What goes wrong is said where the keys are configured.
+    let line = zone_cfg.map_or(0, |z| z.line);
+    super::signing::sign(&zone, settings, serial, now).map_err(|ps| {
+        (ps.into_iter())
+            .map(|p| Problem {
+                file: cfg.source.clone(),
+                line,
+                message: format!("signing zone {}: {}", zone.origin, p.message),
+            })
+            .collect()
+    })
+}
+
 /// What a new version of a zone keeps from the one it replaces: its query counters
 /// and its history of changes, with the step between them added (for IXFR out).
 fn carry_over(old: &Zone, new: &mut Zone) {
@@ -180,9 +213,11 @@ impl ZoneSet {
                 ))]),
                 false => Ok(z),
             });
+            let old = previous.and_then(|p| p.zones.get(&zc.name));
+            let loaded = loaded.and_then(|z| sign_if_keyed(z, cfg, old.map(|o| &**o)));
             match loaded {
                 Ok(mut z) => {
-                    if let Some(old) = previous.and_then(|p| p.zones.get(&zc.name)) {
+                    if let Some(old) = old {
                         if old.serial == z.serial && history::differs(old, &z) {
                             // As BIND warns: secondaries compare serials, not contents.
                             z.warnings.push(at_config(format!(
@@ -215,9 +250,12 @@ impl ZoneSet {
         ))
     }
 
-    /// A copy of this set with `zone` added or replaced (a completed transfer).
-    pub fn with_zone(&self, cfg: &Config, mut zone: Zone) -> ZoneSet {
-        if let Some(old) = self.zones.get(&zone.origin) {
+    /// A copy of this set with `zone` added or replaced (a completed transfer, or a
+    /// zone rrdns signs, to be signed again): signed first when its keys are configured.
+    pub fn with_zone(&self, cfg: &Config, zone: Zone) -> Result<ZoneSet, Vec<Problem>> {
+        let old = self.zones.get(&zone.origin);
+        let mut zone = sign_if_keyed(zone, cfg, old.map(|o| &**o))?;
+        if let Some(old) = old {
             carry_over(old, &mut zone);
         }
         attach_plans(&mut zone, cfg, &mut HashMap::new());
@@ -226,7 +264,7 @@ impl ZoneSet {
         unavailable.remove(&zone.origin);
         zones.insert(zone.origin.clone(), Arc::new(zone));
         super::release_freed_memory();
-        ZoneSet::new(zones, unavailable)
+        Ok(ZoneSet::new(zones, unavailable))
     }
 
     /// A copy of this set in which `name` is unavailable (an expired secondary zone).
@@ -440,8 +478,8 @@ fn warn_once(zone: &mut Zone, cfg: &Config, line: usize, message: String) {
 }
 
 /// The signer of a signed zone with `dnssec.keys`, from a key whose DNSKEY the zone
-/// publishes. A key the zone does not publish, or keys for a zone that is not signed,
-/// are reported as warnings (the zone is still served, balanced names whole).
+/// publishes. A key the zone does not publish is reported as a warning (the zone is
+/// still served, balanced names whole without another key).
 fn attach_signer(
     zone: &mut Zone,
     zone_cfg: Option<&crate::config::ZoneConfig>,
@@ -449,14 +487,8 @@ fn attach_signer(
 ) -> Option<Arc<crate::sign::Signer>> {
     let settings = zone_cfg.and_then(|z| z.dnssec.as_ref())?;
     let line = zone_cfg.map_or(0, |z| z.line);
-    if zone.signed.is_none() {
-        let message = format!(
-            "zone {}: dnssec keys are given but the zone is not signed (no RRSIG at its apex); rrdns serves it unsigned, as written",
-            zone.origin
-        );
-        warn_once(zone, cfg, line, message);
-        return None;
-    }
+    // A zone with keys is signed here when it comes unsigned ([`sign_if_keyed`]).
+    zone.signed.as_ref()?;
     let apex_keys: Vec<Vec<u8>> = (zone.nodes.get(&zone.origin))
         .and_then(|n| n.get(RecordType::DNSKEY))
         .map(|set| {

@@ -175,6 +175,47 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
     }))
 }
 
+/// The types of RFC 4034 §6.2 (as RFC 6840 §5.1 corrects it) read here, whose names
+/// are lowered in the canonical form a signature covers: MD, MF, MB, MG, MR, MINFO, RP,
+/// AFSDB, RT, SIG, PX, KX, DNAME.
+const LOWERED_IN_CANONICAL_FORM: &[u16] = &[3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 36, 39];
+
+/// Lowers the names of `rdata`, the wire RDATA of a type read here, in place when the
+/// type is one whose canonical form has lowercase names; other types are left as they
+/// are. Stops at a field it cannot walk (nothing after a name is a name then).
+pub fn lower_names(code: u16, rdata: &mut [u8]) {
+    if !LOWERED_IN_CANONICAL_FORM.contains(&code) {
+        return;
+    }
+    let Some((_, _, layout)) = LAYOUTS.iter().find(|(_, c, _)| *c == code) else {
+        return;
+    };
+    let mut at = 0;
+    for field in layout.iter() {
+        match field {
+            U8 | Alg => at += 1,
+            U16 | Covered => at += 2,
+            U32 | Time => at += 4,
+            Name => {
+                // Stored names are uncompressed: length-prefixed labels, then a zero.
+                while let Some(&len) = rdata.get(at) {
+                    let end = at + 1 + usize::from(len);
+                    if len == 0 || end > rdata.len() {
+                        break;
+                    }
+                    rdata[at + 1..end].make_ascii_lowercase();
+                    at = end;
+                }
+                at += 1;
+            }
+            _ => return,
+        }
+        if at >= rdata.len() {
+            return;
+        }
+    }
+}
+
 fn encode(
     type_name: &str,
     layout: &[F],
@@ -360,6 +401,16 @@ mod tests {
         assert_eq!(wire("ISDN", "\"1\" \"2\"").unwrap(), b"\x011\x012");
         assert_eq!(wire("NSAP", "0x47.0005").unwrap(), [0x47, 0x00, 0x05]);
         assert!(wire("RP", "a.").is_err(), "too few fields");
+        let mut px = wire("PX", "10 Map.Example. X400.Example.").unwrap();
+        lower_names(26, &mut px);
+        assert_eq!(px, wire("PX", "10 map.example. x400.example.").unwrap());
+        let mut lp = wire("LP", "10 Loc.Example.").unwrap();
+        lower_names(107, &mut lp);
+        assert_eq!(
+            lp,
+            wire("LP", "10 Loc.Example.").unwrap(),
+            "LP is not in the list"
+        );
         assert!(wire("AFSDB", "1 db. extra").is_err(), "too many fields");
     }
 

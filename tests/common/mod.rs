@@ -397,6 +397,7 @@ pub fn exists(p: &Path) -> bool {
 pub mod backend;
 pub mod bind;
 pub mod compare;
+pub mod dnssec;
 pub mod hostile;
 pub mod knot;
 pub mod nsd;

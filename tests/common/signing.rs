@@ -44,21 +44,26 @@ pub fn sign(zones: &[(&str, &str)], denial: Denial) -> Signed {
     sign_with(zones, denial, "ECDSAP256SHA256")
 }
 
-/// [`sign`] with keys of `algorithm` (a dnssec-keygen name: ECDSAP256SHA256, ED25519,
-/// RSASHA256).
-pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Signed {
+/// Keys for zones, made by `dnssec-keygen` into a temporary directory: a ZSK and a KSK
+/// per zone, of `algorithm` (a dnssec-keygen name: ECDSAP256SHA256, ED25519, RSASHA256).
+pub struct Keys {
+    pub dir: tempfile::TempDir,
+    /// The KSK DNSKEY records, one per line: a validator's trust anchors.
+    pub anchors: String,
+    /// The private key files (`K<zone>+<alg>+<tag>.private`) per zone, ZSK first.
+    pub keys: Vec<(String, Vec<PathBuf>)>,
+}
+
+/// Makes a ZSK and a KSK for each of `origins`.
+pub fn keys(origins: &[&str], algorithm: &str) -> Keys {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut out = Signed {
-        zones: Vec::new(),
+    let mut out = Keys {
         anchors: String::new(),
         keys: Vec::new(),
         dir: tempfile::tempdir().unwrap(),
     };
-    for (origin, text) in zones {
-        let base = origin.trim_end_matches('.');
-        let input = d.join(format!("{base}.zone"));
-        std::fs::write(&input, text).unwrap();
+    for origin in origins {
         let keygen = |ksk: bool| {
             let mut c = Command::new("dnssec-keygen");
             c.args(["-q", "-K"])
@@ -88,6 +93,27 @@ pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Sig
                 d.join(format!("{ksk}.private")),
             ],
         ));
+    }
+    out.dir = dir;
+    out
+}
+
+/// [`sign`] with keys of `algorithm` (a dnssec-keygen name: ECDSAP256SHA256, ED25519,
+/// RSASHA256).
+pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Signed {
+    let origins: Vec<&str> = zones.iter().map(|(o, _)| *o).collect();
+    let k = keys(&origins, algorithm);
+    let d = k.dir.path();
+    let mut out = Signed {
+        zones: Vec::new(),
+        anchors: k.anchors.clone(),
+        keys: k.keys.clone(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    for (origin, text) in zones {
+        let base = origin.trim_end_matches('.');
+        let input = d.join(format!("{base}.zone"));
+        std::fs::write(&input, text).unwrap();
         let signed = d.join(format!("{base}.signed"));
         let mut c = Command::new("dnssec-signzone");
         c.args(["-q", "-S", "-K"]).arg(d).arg("-d").arg(d);
@@ -105,6 +131,6 @@ pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Sig
         out.zones
             .push((origin.to_string(), signed.display().to_string()));
     }
-    out.dir = dir;
+    out.dir = k.dir;
     out
 }
