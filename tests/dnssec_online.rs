@@ -1,5 +1,5 @@
 //! Balanced answers in signed zones, signed online with the zone's key (`dnssec.keys`):
-//! a zone signed by BIND's `dnssec-signzone` with keys from `dnssec-keygen`, a pool with
+//! a zone signed by BIND's `dnssec-signzone` (or by rrdns at load) with keys from `dnssec-keygen`, a pool with
 //! a real health check on 127.0.0.x, a drain that is lifted half way, and every answer
 //! checked twice: directly (only healthy, undrained addresses; one RRSIG by the zone's
 //! ZSK with the served TTL as its original TTL) and through a validating Unbound that
@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::signing::{Denial, sign_with};
+use common::signing::{Denial, keys, sign_with};
 use common::*;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
@@ -40,9 +40,23 @@ fn tag_of(path: &std::path::Path) -> u16 {
     name.rsplit('+').next().unwrap().parse().unwrap()
 }
 
-fn answers_are_signed_online(algorithm: &str, pool: &str) {
-    let s = sign_with(&[("f.test.", ZONE)], Denial::Nsec, algorithm);
-    let signed_text = std::fs::read_to_string(&s.zones[0].1).unwrap();
+/// With `presigned`, the zone is signed by `dnssec-signzone`; without, rrdns signs it.
+fn answers_are_signed_online(algorithm: &str, pool: &str, presigned: bool) {
+    let s = if presigned {
+        sign_with(&[("f.test.", ZONE)], Denial::Nsec, algorithm)
+    } else {
+        let k = keys(&["f.test."], algorithm);
+        common::signing::Signed {
+            zones: vec![],
+            anchors: k.anchors,
+            keys: k.keys,
+            dir: k.dir,
+        }
+    };
+    let signed_text = match s.zones.first() {
+        Some((_, file)) => std::fs::read_to_string(file).unwrap(),
+        None => ZONE.to_string(),
+    };
     let keys = &s.keys[0].1;
     let zsk = tag_of(&keys[0]);
     let (port, _backends) =
@@ -150,7 +164,11 @@ checks:\n  web: {{ type: http, port: {port}, path: /health, interval: 1s, timeou
 
 #[test]
 fn ecdsa_signed_samples_validate() {
-    answers_are_signed_online("ECDSAP256SHA256", "    weighting: sample\n    answers: 1\n");
+    answers_are_signed_online(
+        "ECDSAP256SHA256",
+        "    weighting: sample\n    answers: 1\n",
+        true,
+    );
 }
 
 #[test]
@@ -158,6 +176,7 @@ fn ed25519_signed_duplicates_validate() {
     answers_are_signed_online(
         "ED25519",
         "    weighting: duplicate\n    weights: { \"127.0.0.31\": 3 }\n",
+        true,
     );
 }
 
@@ -166,6 +185,18 @@ fn rsa_signed_spreads_validate() {
     answers_are_signed_online(
         "RSASHA256",
         "    weighting: spread\n    answers: 2\n    weights: { \"127.0.0.33\": 2 }\n",
+        true,
+    );
+}
+
+/// The same with the zone signed by rrdns at load (no `dnssec-signzone`): health, a
+/// drain and `sample` change the answers, and each validates.
+#[test]
+fn balanced_answers_in_a_zone_rrdns_signs_validate() {
+    answers_are_signed_online(
+        "ECDSAP256SHA256",
+        "    weighting: sample\n    answers: 2\n",
+        false,
     );
 }
 

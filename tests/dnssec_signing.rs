@@ -236,6 +236,11 @@ zones:\n  - name: s.test.\n    file: s.zone\n{}",
     let (_, renewed) = soa_state(ours.addr);
     assert!(renewed > expires, "expiration {expires} → {renewed}");
     assert!(ours.log().contains("zone signed again"), "{}", ours.log());
+    let (_, status) = ours.http("GET", "/status", None);
+    assert!(status.contains("\"signed_by\": \"rrdns\""), "{status}");
+    assert!(status.contains("\"resign_at\": "), "{status}");
+    let (_, page) = ours.http("GET", "/", None);
+    assert!(page.contains("signed by rrdns (NSEC), renewed in"), "{page}");
     wait_for("Knot notified of the new serial", 10, || {
         soa_state(knot_addr).0 > serial
     });

@@ -63,7 +63,7 @@ pub fn render(s: &Status) -> String {
         );
     }
     h.push_str(
-        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th><th>last refresh</th><th>next refresh</th><th>warnings</th></tr>",
+        "<h2>Zones</h2><table id=\"zones\"><tr><th>zone</th><th>state</th><th>serial</th><th>records</th><th>last refresh</th><th>next refresh</th><th>dnssec</th><th>warnings</th></tr>",
     );
     for z in &s.zones {
         let last = match (z.last_refresh, &z.last_refresh_result) {
@@ -74,9 +74,19 @@ pub fn render(s: &Status) -> String {
             .next_refresh
             .map(|t| format!("in {}", ago(t.saturating_sub(now))))
             .unwrap_or_default();
+        let dnssec = z.dnssec.as_ref().map_or(String::new(), |d| {
+            let mut text = format!("signed by {} ({})", d.signed_by, d.denial);
+            if let Some(t) = d.resign_at {
+                let _ = write!(text, ", renewed in {}", ago(t.saturating_sub(now)));
+            }
+            if let Some(k) = d.online_key {
+                let _ = write!(text, ", answers signed with key {k}");
+            }
+            text
+        });
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td><td>{next}</td><td class=\"warn\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td><td>{next}</td><td>{dnssec}</td><td class=\"warn\">{}</td></tr>",
             esc(&z.name),
             z.state,
             z.serial,

@@ -50,6 +50,24 @@ pub struct ZoneStatus {
     pub last_refresh: Option<u64>,
     pub last_refresh_result: Option<String>,
     pub next_refresh: Option<u64>,
+    /// Set for a signed zone.
+    pub dnssec: Option<DnssecStatus>,
+}
+
+/// How a signed zone is signed.
+#[derive(Debug, Serialize)]
+pub struct DnssecStatus {
+    /// `rrdns` when rrdns signed the zone (`dnssec.keys` on an unsigned zone), `zone`
+    /// when it came signed (a pre-signed file, or a signing primary).
+    pub signed_by: &'static str,
+    /// `NSEC` or `NSEC3`.
+    pub denial: &'static str,
+    /// Zones rrdns signs: when their signatures expire and when they are renewed
+    /// (seconds since the Unix epoch).
+    pub expires_at: Option<u64>,
+    pub resign_at: Option<u64>,
+    /// The key tag that signs balanced answers online, if any.
+    pub online_key: Option<u16>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +142,13 @@ fn zone_states(zones: &crate::zone::ZoneSet, admin: &Admin) -> Vec<ZoneStatus> {
         last_refresh: refresh.get(&z.origin).and_then(|r| r.last_at),
         last_refresh_result: refresh.get(&z.origin).and_then(|r| r.last_result.clone()),
         next_refresh: refresh.get(&z.origin).and_then(|r| r.next_at),
+        dnssec: z.signed.as_ref().map(|signed| DnssecStatus {
+            signed_by: if z.signed_here.is_some() { "rrdns" } else { "zone" },
+            denial: if signed.is_nsec3() { "NSEC3" } else { "NSEC" },
+            expires_at: z.signed_here.map(|h| h.expires_at),
+            resign_at: z.signed_here.map(|h| h.resign_at),
+            online_key: z.signer.as_ref().map(|s| s.key().tag),
+        }),
     });
     let waiting = zones.unavailable().map(|n| ZoneStatus {
         name: n.to_string(),
@@ -138,6 +163,7 @@ fn zone_states(zones: &crate::zone::ZoneSet, admin: &Admin) -> Vec<ZoneStatus> {
         last_refresh: refresh.get(n).and_then(|r| r.last_at),
         last_refresh_result: refresh.get(n).and_then(|r| r.last_result.clone()),
         next_refresh: refresh.get(n).and_then(|r| r.next_at),
+        dnssec: None,
     });
     let mut all: Vec<ZoneStatus> = loaded.chain(waiting).collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
