@@ -380,3 +380,96 @@ fn a_transfer_that_never_ends_is_stopped_at_the_limit() {
     assert_eq!(soa.answers.len(), 1);
     assert!(soa.answers[0].data.to_string().contains(" 1 "), "{soa:?}");
 }
+
+/// Response rate limiting does not hurt normal traffic through a real resolver: dnsperf
+/// sends 1,000 queries a second for 5 s to an Unbound in front of rrdns (names and types
+/// of the zone, distinct names under its wildcard, 3 % names that do not exist), with
+/// RRL at 20 responses a second. All of Unbound's queries come from one address, and
+/// its NXDOMAINs (30 a second) exceed the limit, so some are slipped or dropped; Unbound
+/// retries over TCP or again, and no client query is lost or turned into SERVFAIL. NSD
+/// with the same limits in the same run, for comparison.
+#[test]
+fn rate_limiting_loses_no_normal_traffic_through_a_resolver() {
+    let s = server("rrl: { responses_per_second: 20, slip: 2 }\n");
+    let nsd = Nsd::serve_with(
+        &[("example.test.", ZONE)],
+        "  rrl-ratelimit: 20\n  rrl-slip: 2\n  rrl-ipv4-prefix-length: 24\n",
+    );
+    let mut queries = String::new();
+    let names = [
+        "", "www.", "api.", "mail.", "ns1.", "blog.", "ftp.", "files.", "a.b.",
+    ];
+    for i in 0..5000 {
+        let line = match i % 100 {
+            0..=2 => format!("nx{i}.example.test. A\n"),
+            3..=40 => format!("u{i}.apps.example.test. A\n"),
+            n => {
+                let t = ["A", "AAAA", "MX", "TXT"][n % 4];
+                format!("{}example.test. {t}\n", names[n % names.len()])
+            }
+        };
+        queries.push_str(&line);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let qfile = dir.path().join("queries");
+    std::fs::write(&qfile, queries).unwrap();
+    let mut ours = None;
+    for (who, addr) in peers(&s, &nsd) {
+        let unbound = common::resolver::Resolver::start(
+            common::resolver::Kind::Unbound,
+            "example.test.",
+            addr,
+            "www.example.test.",
+        );
+        let out = std::process::Command::new("dnsperf")
+            .args([
+                "-s",
+                "127.0.0.1",
+                "-p",
+                &unbound.addr.port().to_string(),
+                "-d",
+            ])
+            .arg(&qfile)
+            .args(["-l", "5", "-Q", "1000", "-t", "5", "-c", "4"])
+            .output()
+            .expect("dnsperf is installed (apt-get install dnsperf)");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let field = |what: &str| -> String {
+            (text.lines())
+                .find(|l| l.trim_start().starts_with(what))
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default()
+        };
+        eprintln!(
+            "{who} behind Unbound: {} | {} | {}",
+            field("Queries completed:"),
+            field("Queries lost:"),
+            field("Response codes:")
+        );
+        if who == "rrdns" {
+            ours = Some(text);
+        }
+    }
+    let text = ours.unwrap();
+    assert!(
+        text.contains("Queries lost:         0 ("),
+        "queries lost behind Unbound:\n{text}"
+    );
+    let codes = (text.lines())
+        .find(|l| l.contains("Response codes:"))
+        .unwrap_or_default();
+    assert!(
+        codes.contains("NOERROR") && codes.contains("NXDOMAIN") && !codes.contains("SERVFAIL"),
+        "{codes}"
+    );
+    let m = s.http("GET", "/metrics", None).1;
+    let limited = (m.lines())
+        .filter(|l| l.starts_with("rrdns_rrl_responses_total{action=\"") && !l.contains("\"sent\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum::<u64>();
+    eprintln!("rrdns limited {limited} responses to Unbound");
+    assert!(
+        limited > 0,
+        "the limit was reached, or this proves nothing:\n{m}"
+    );
+}

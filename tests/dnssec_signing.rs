@@ -240,7 +240,10 @@ zones:\n  - name: s.test.\n    file: s.zone\n{}",
     assert!(status.contains("\"signed_by\": \"rrdns\""), "{status}");
     assert!(status.contains("\"resign_at\": "), "{status}");
     let (_, page) = ours.http("GET", "/", None);
-    assert!(page.contains("signed by rrdns (NSEC), renewed in"), "{page}");
+    assert!(
+        page.contains("signed by rrdns (NSEC), renewed in"),
+        "{page}"
+    );
     wait_for("Knot notified of the new serial", 10, || {
         soa_state(knot_addr).0 > serial
     });

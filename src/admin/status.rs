@@ -143,7 +143,11 @@ fn zone_states(zones: &crate::zone::ZoneSet, admin: &Admin) -> Vec<ZoneStatus> {
         last_refresh_result: refresh.get(&z.origin).and_then(|r| r.last_result.clone()),
         next_refresh: refresh.get(&z.origin).and_then(|r| r.next_at),
         dnssec: z.signed.as_ref().map(|signed| DnssecStatus {
-            signed_by: if z.signed_here.is_some() { "rrdns" } else { "zone" },
+            signed_by: if z.signed_here.is_some() {
+                "rrdns"
+            } else {
+                "zone"
+            },
             denial: if signed.is_nsec3() { "NSEC3" } else { "NSEC" },
             expires_at: z.signed_here.map(|h| h.expires_at),
             resign_at: z.signed_here.map(|h| h.resign_at),
