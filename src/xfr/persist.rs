@@ -98,7 +98,7 @@ pub fn saved_zone(state_dir: &Path, name: &Name) -> Option<Result<Zone, Vec<Prob
     match load(&path) {
         Ok(Some((records, _))) => Some(Zone::from_records(
             name,
-            records,
+            &records,
             &path.display().to_string(),
         )),
         Ok(None) => None,

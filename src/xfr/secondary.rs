@@ -395,7 +395,7 @@ impl Secondaries {
         path: &std::path::Path,
     ) -> Result<(), TransferError> {
         let source = format!("{how} from {primary}");
-        let zone = Zone::from_records(name, records.clone(), &source).map_err(|ps| {
+        let zone = Zone::from_records(name, &records, &source).map_err(|ps| {
             let list: Vec<String> = ps.iter().map(|p| p.message.clone()).collect();
             TransferError::Rejected(list.join("; "))
         })?;

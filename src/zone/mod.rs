@@ -207,21 +207,23 @@ impl Zone {
     }
 
     /// Builds and validates a zone from transferred records; `source` names them in errors.
+    /// The records are read one at a time, not copied whole: a large transfer is held
+    /// once, as received, while its zone is built.
     pub fn from_records(
         origin: &Name,
-        records: Vec<Record>,
+        records: &[Record],
         source: &str,
     ) -> Result<Zone, Vec<Problem>> {
         let file: Arc<str> = Arc::from(source);
-        let records = records
-            .into_iter()
-            .map(|record| SourceRecord {
-                record,
+        let mut b = Builder::new(origin);
+        for record in records {
+            b.add(SourceRecord {
+                record: record.clone(),
                 file: file.clone(),
                 line: 0,
-            })
-            .collect();
-        Zone::build(origin, records, source)
+            });
+        }
+        b.finish_checked(Vec::new(), source)
     }
 
     /// Builds the zone and reports read problems and build problems together.
