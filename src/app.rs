@@ -82,10 +82,9 @@ fn load_all(path: Option<&Path>) -> Result<(Config, ZoneSet), Vec<Problem>> {
 
 /// `rrdns check --zone NAME FILE`: one zone file alone, as `named-checkzone` checks it.
 pub fn check_zone(name: &str, file: &Path) -> ExitCode {
-    let origin = match Name::from_utf8(name).map(|mut n| {
-        n.set_fqdn(true);
-        n
-    }) {
+    // Read as zone files and the configuration read names: `_` and RFC 2317's `0/26`
+    // are label octets like any other.
+    let origin = match crate::zonefile::rdata::config_name(name) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("{name}: not a zone name: {e}");

@@ -87,13 +87,31 @@ $INCLUDE inc.zone\n";
     for expected in [
         format!("{z}:5: bad IPv4 address '192.0.2'"),
         format!("{z}:7: CNAME and other data at alias.example.test."),
-        format!("{z}:8: www.example.org. is outside the zone example.test."),
         format!("{z}:9: unknown record type 'FOO'"),
         format!("{i}:2: record has no type"),
         format!("{y}:5: weighting 'heavy' is not one of duplicate, order, sample"),
     ] {
         assert!(err.contains(&expected), "missing '{expected}' in:\n{err}");
     }
+}
+
+/// A record outside the zone is skipped with a warning at its line, as BIND skips it
+/// (NSD refuses the zone): it could never be served from this zone, and the rest can.
+#[test]
+fn out_of_zone_data_is_skipped_with_a_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let zone =
+        "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww.example.org. A 192.0.2.3\n";
+    let cfg = "zones:\n  - name: example.test.\n    file: z.zone\n";
+    write(d.path(), &[("rrdns.yaml", cfg), ("z.zone", zone)]);
+    let (code, out, err) = check(d.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("example.test. serial 1 records 3"), "{out}");
+    let z = d.path().join("z.zone").display().to_string();
+    let expected = format!(
+        "{z}:5: warning: ignoring out-of-zone data: www.example.org. is outside the zone example.test."
+    );
+    assert!(err.contains(&expected), "missing '{expected}' in:\n{err}");
 }
 
 #[test]

@@ -153,11 +153,8 @@ fn trigger(a: &Admin, zone: &str, h: &HeaderMap, force: bool) -> Response {
     if let Some(denied) = denied(a, h) {
         return denied;
     }
-    let name = match hickory_proto::rr::Name::from_utf8(zone) {
-        Ok(mut n) => {
-            n.set_fqdn(true);
-            n
-        }
+    let name = match crate::zonefile::rdata::config_name(zone) {
+        Ok(n) => n,
         Err(e) => {
             return (
                 StatusCode::BAD_REQUEST,

@@ -33,38 +33,7 @@ pub fn nsec3_hash(name: &[u8], salt: &[u8], iterations: u16) -> [u8; 20] {
     out
 }
 
-/// The type bitmap of `types` (RFC 4034 §4.1.2): per window of 256 types that has any,
-/// its number, the length of its bitmap and the bitmap without trailing zero octets.
-pub fn type_bitmap(types: &[u16]) -> Vec<u8> {
-    let mut types = types.to_vec();
-    types.sort_unstable();
-    types.dedup();
-    let mut out = Vec::new();
-    let mut window: Option<(u8, [u8; 32])> = None;
-    let flush = |out: &mut Vec<u8>, (number, bits): (u8, [u8; 32])| {
-        let len = bits.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-        out.extend_from_slice(&[number, len as u8]);
-        out.extend_from_slice(&bits[..len]);
-    };
-    for t in types {
-        let (number, low) = ((t >> 8) as u8, (t & 0xff) as usize);
-        match &mut window {
-            Some((n, bits)) if *n == number => bits[low / 8] |= 0x80 >> (low % 8),
-            _ => {
-                if let Some(w) = window.take() {
-                    flush(&mut out, w);
-                }
-                let mut bits = [0; 32];
-                bits[low / 8] |= 0x80 >> (low % 8);
-                window = Some((number, bits));
-            }
-        }
-    }
-    if let Some(w) = window {
-        flush(&mut out, w);
-    }
-    out
-}
+pub use crate::wire::type_bitmap;
 
 /// NSEC RDATA: the next owner name (wire form) and the types at this owner.
 pub fn nsec(next: &[u8], types: &[u16]) -> Vec<u8> {

@@ -69,6 +69,32 @@ pub fn opaque(bytes: Vec<u8>) -> hickory_proto::rr::rdata::NULL {
     null
 }
 
+/// The type bitmap of NSEC, NSEC3 and CSYNC (RFC 4034 §4.1.2): per window of 256 types
+/// that has any, its number, the length of its bitmap, and the bitmap without trailing
+/// zero octets. `types` in any order, repeats allowed.
+pub fn type_bitmap(types: &[u16]) -> Vec<u8> {
+    let mut types = types.to_vec();
+    types.sort_unstable();
+    types.dedup();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < types.len() {
+        let window = (types[i] >> 8) as u8;
+        let mut bits = [0u8; 32];
+        let mut len = 0;
+        while i < types.len() && (types[i] >> 8) as u8 == window {
+            let low = (types[i] & 0xff) as usize;
+            bits[low / 8] |= 0x80 >> (low % 8);
+            len = low / 8 + 1;
+            i += 1;
+        }
+        out.push(window);
+        out.push(len as u8);
+        out.extend_from_slice(&bits[..len]);
+    }
+    out
+}
+
 /// RFC 1982 serial number arithmetic: `a < b`.
 pub fn serial_lt(a: u32, b: u32) -> bool {
     a != b && b.wrapping_sub(a) < 0x8000_0000

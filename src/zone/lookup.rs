@@ -140,7 +140,11 @@ pub fn resolve<'z>(
                         return res;
                     }
                 }
-                if let Some(set) = node.get(qtype) {
+                // NSEC3 records are the denial chain's, never an answer (RFC 5155
+                // §7.2.8): a name that owns one beside other data answers NODATA for
+                // them, as NSD answers.
+                let set = node.get(qtype).filter(|_| qtype != RecordType::NSEC3);
+                if let Some(set) = set {
                     push(&mut res.answer, &name, set, &node, prove);
                     if let (Some(p), Some(encloser)) = (prove, &wild) {
                         p.wildcard_answer(&name, encloser, &mut res.authority);

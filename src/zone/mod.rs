@@ -375,8 +375,17 @@ impl Builder {
         self.first_line.get_or_insert(line);
         let t = rdata.record_type();
         let Some(node) = self.nodes.intern_written(owner.wire()) else {
-            let msg = format!("{} is outside the zone {}", owner.to_name(), self.origin);
-            return self.problem(file, line, msg);
+            // As BIND reads a zone file (NSD refuses the zone): the record could never
+            // be served from this zone, and the rest of the zone can.
+            return self.warnings.push(Problem {
+                file: file.to_string(),
+                line,
+                message: format!(
+                    "ignoring out-of-zone data: {} is outside the zone {}",
+                    owner.to_name(),
+                    self.origin
+                ),
+            });
         };
         self.heads.resize(self.nodes.len(), NONE);
         // Names compare in any case (RFC 4343); length octets (at most 63) are below 'A'.
@@ -396,7 +405,13 @@ impl Builder {
                 None => self.soa = Some(Record::from_rdata(owner.to_name(), ttl, rdata.clone())),
             }
         }
-        self.has_wildcards |= owner.wire().starts_with(b"\x01*");
+        let wildcard = owner.wire().starts_with(b"\x01*");
+        if wildcard && t == RecordType::NS {
+            // RFC 4592 §4.2: what a wildcard delegation means is undefined; BIND refuses it.
+            let msg = format!("NS record at the wildcard name {}", owner.to_name());
+            return self.problem(file, line, msg);
+        }
+        self.has_wildcards |= wildcard;
         if t == RecordType::NS
             && !at_apex
             && let Some(wire) = wire::Lowered::new(owner.wire())

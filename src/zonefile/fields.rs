@@ -52,30 +52,40 @@ pub fn salt(text: &str) -> Result<Vec<u8>, String> {
 /// The type bitmap of NSEC, NSEC3 and CSYNC (RFC 4034 §4.1.2): window blocks of the
 /// types present, in order.
 pub fn type_bitmap(tokens: &[&str]) -> Result<Vec<u8>, String> {
-    let mut types = Vec::with_capacity(tokens.len());
-    for t in tokens {
-        let rt = parse_type(t).ok_or_else(|| format!("unknown type '{t}' in a type bitmap"))?;
-        types.push(u16::from(rt));
-    }
-    types.sort_unstable();
-    types.dedup();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < types.len() {
-        let window = (types[i] >> 8) as u8;
-        let mut bits = [0u8; 32];
-        let mut len = 0;
-        while i < types.len() && (types[i] >> 8) as u8 == window {
-            let low = (types[i] & 0xff) as usize;
-            bits[low / 8] |= 0x80 >> (low % 8);
-            len = low / 8 + 1;
-            i += 1;
+    Ok(crate::wire::type_bitmap(&type_codes(tokens)?))
+}
+
+/// The type codes of mnemonics or `TYPEnnn`s.
+fn type_codes(tokens: &[&str]) -> Result<Vec<u16>, String> {
+    (tokens.iter())
+        .map(|t| {
+            parse_type(t)
+                .map(u16::from)
+                .ok_or_else(|| format!("unknown type '{t}' in a type bitmap"))
+        })
+        .collect()
+}
+
+/// NXT's bitmap (RFC 2535 §5.2): one bit per type from 0 to 127, bit 0 always clear,
+/// trailing zero octets left out; written as mnemonics or numbers.
+pub fn nxt_bitmap(tokens: &[&str]) -> Result<Vec<u8>, String> {
+    let mut bits = [0u8; 16];
+    let mut len = 0;
+    // BIND writes a type it has no mnemonic for as its number here.
+    let codes: Result<Vec<u16>, String> = (tokens.iter())
+        .map(|t| t.parse::<u16>().or_else(|_| type_codes(&[t]).map(|c| c[0])))
+        .collect();
+    for (code, t) in codes?.into_iter().zip(tokens) {
+        if code == 0 || code > 127 {
+            return Err(format!(
+                "type '{t}' cannot be in an NXT bitmap (1 to 127 only)"
+            ));
         }
-        out.push(window);
-        out.push(len as u8);
-        out.extend_from_slice(&bits[..len]);
+        let i = usize::from(code);
+        bits[i / 8] |= 0x80 >> (i % 8);
+        len = len.max(i / 8 + 1);
     }
-    Ok(out)
+    Ok(bits[..len].to_vec())
 }
 
 /// A DNSSEC algorithm, as a number or its mnemonic (RFC 4034 App. A.1, RFC 8624).

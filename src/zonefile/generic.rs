@@ -50,6 +50,8 @@ enum F {
     Time,
     /// A type bitmap, to the end.
     Bitmap,
+    /// NXT's older bitmap (types 1 to 127), to the end.
+    NxtBitmap,
     /// NSEC3's salt and next hashed owner (with their length octets).
     Salt,
     Hash32,
@@ -81,6 +83,8 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ),
     ("KEY", 25, &[U16, U8, Alg, Base64]),
     ("PX", 26, &[U16, Name, Name]),
+    // RFC 2535's NXT, obsoleted by NSEC (RFC 3755) but still read by BIND.
+    ("NXT", 30, &[Name, NxtBitmap]),
     ("GPOS", 27, &[Str, Str, Str]),
     ("EID", 31, &[Hex]),
     ("NIMLOC", 32, &[Hex]),
@@ -177,8 +181,8 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
 
 /// The types of RFC 4034 §6.2 (as RFC 6840 §5.1 corrects it) read here, whose names
 /// are lowered in the canonical form a signature covers: MD, MF, MB, MG, MR, MINFO, RP,
-/// AFSDB, RT, SIG, PX, KX, DNAME.
-const LOWERED_IN_CANONICAL_FORM: &[u16] = &[3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 36, 39];
+/// AFSDB, RT, SIG, PX, NXT, KX, DNAME.
+const LOWERED_IN_CANONICAL_FORM: &[u16] = &[3, 4, 7, 8, 9, 14, 17, 18, 21, 24, 26, 30, 36, 39];
 
 /// Lowers the names of `rdata`, the wire RDATA of a type read here, in place when the
 /// type is one whose canonical form has lowercase names; other types are left as they
@@ -231,7 +235,7 @@ fn encode(
         // The words from here on, for the fields that take the rest of the record.
         let texts = &all[at.min(all.len())..];
         let Some(tok) = rest.first() else {
-            if matches!(field, OptStr | Bitmap) {
+            if matches!(field, OptStr | Bitmap | NxtBitmap) {
                 break;
             }
             return Err(format!(
@@ -300,6 +304,10 @@ fn encode(
             Time => out.extend(rrsig_time(text)?.to_be_bytes()),
             Bitmap => {
                 out.extend(type_bitmap(texts)?);
+                at = tokens.len();
+            }
+            NxtBitmap => {
+                out.extend(super::fields::nxt_bitmap(texts)?);
                 at = tokens.len();
             }
             Salt => out.extend(salt(text)?),

@@ -34,6 +34,9 @@ pub fn parse_type(s: &str) -> Option<RecordType> {
         // Meta and query-only types never appear in zone data.
         Ok(RecordType::ANY | RecordType::AXFR | RecordType::IXFR | RecordType::OPT) => None,
         Ok(RecordType::TSIG) => None,
+        // Known to hickory but not to BIND, which refuses the mnemonics: ANAME (a draft's
+        // type, 65305) and type 0. `TYPE65305 \# …` still reads as unknown data.
+        Ok(RecordType::ANAME | RecordType::ZERO) => None,
         Ok(t) => Some(t),
         Err(_) => None,
     }
@@ -210,7 +213,13 @@ pub fn parse_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<R
 }
 
 fn read_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData, String> {
-    if tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#") {
+    // `\#` starts RFC 3597 data when a length follows; otherwise it is the text `#`, as
+    // BIND reads `TXT \# text` (two strings, "#" and "text").
+    let generic = tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#")
+        && tokens
+            .get(1)
+            .is_none_or(|l| !l.quoted && l.text.parse::<u32>().is_ok());
+    if generic {
         return parse_generic(t, &tokens[1..]);
     }
     if tokens.is_empty() {
@@ -219,7 +228,10 @@ fn read_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData,
     if let Some(rdata) = generic::read(t, tokens, origin) {
         return rdata;
     }
-    if matches!(t, RecordType::Unknown(_) | RecordType::NULL) {
+    if matches!(
+        t,
+        RecordType::Unknown(_) | RecordType::NULL | RecordType::ANAME
+    ) {
         return Err(format!(
             "type {t} needs RFC 3597 generic data: {t} \\# <length> <hex>"
         ));
@@ -375,7 +387,9 @@ fn parse_generic(t: RecordType, tokens: &[Token]) -> Result<RData, String> {
             bytes.len()
         ));
     }
-    if let RecordType::Unknown(_) = t {
+    // hickory's ANAME (65305) is a draft's type that BIND and RFC 3597 see as unknown:
+    // its data is kept as written.
+    if let RecordType::Unknown(_) | RecordType::ANAME = t {
         return Ok(RData::Unknown {
             code: t,
             rdata: crate::wire::opaque(bytes),

@@ -54,8 +54,9 @@ pub fn apl(tokens: &[Token]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Services WKS may name; others are given by number.
-const SERVICES: [(&str, u16); 14] = [
+/// The common services WKS may name, known without the system's services file.
+const SERVICES: [(&str, u16); 15] = [
+    ("tcpmux", 1),
     ("ftp-data", 20),
     ("ftp", 21),
     ("ssh", 22),
@@ -72,7 +73,40 @@ const SERVICES: [(&str, u16); 14] = [
     ("https", 443),
 ];
 
-/// Address, protocol (`tcp`, `udp` or a number), then services as a bitmap.
+/// A service name of the system's `/etc/services` for protocol 6 (tcp) or 17 (udp), as
+/// BIND finds it (`getservbyname`): names and aliases, read once.
+fn system_service(name: &str, proto: u8) -> Option<u16> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<(String, u8), u16>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let text = std::fs::read_to_string("/etc/services").unwrap_or_default();
+        let mut t = HashMap::new();
+        for line in text.lines() {
+            let mut words = line.split('#').next().unwrap_or("").split_whitespace();
+            let (Some(first), Some(port)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Some((port, p)) = port.split_once('/') else {
+                continue;
+            };
+            let (Ok(port), Some(p)) = (
+                port.parse::<u16>(),
+                [("tcp", 6), ("udp", 17)].iter().find(|(n, _)| *n == p),
+            ) else {
+                continue;
+            };
+            for n in std::iter::once(first).chain(words) {
+                t.entry((n.to_ascii_lowercase(), p.1)).or_insert(port);
+            }
+        }
+        t
+    });
+    table.get(&(name.to_string(), proto)).copied()
+}
+
+/// Address, protocol (`tcp`, `udp` or a number), then services as a bitmap: the common
+/// names built in, others from the system's services file as BIND reads them, or numbers.
 pub fn wks(tokens: &[Token]) -> Result<Vec<u8>, String> {
     let [addr, proto, services @ ..] = tokens else {
         return Err("WKS needs an address and a protocol".into());
@@ -89,7 +123,10 @@ pub fn wks(tokens: &[Token]) -> Result<Vec<u8>, String> {
         let lower = s.text.to_ascii_lowercase();
         let port = match SERVICES.iter().find(|(n, _)| *n == lower) {
             Some(&(_, p)) => p,
-            None => number(s.text, 0xffff, "service")? as u16,
+            None => match system_service(&lower, proto) {
+                Some(p) => p,
+                None => number(s.text, 0xffff, "service")? as u16,
+            },
         };
         let byte = usize::from(port / 8);
         if bits.len() <= byte {

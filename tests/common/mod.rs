@@ -235,10 +235,51 @@ pub fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill -{sig} failed");
 }
 
+/// A name in presentation format (RFC 1035 §5.1), any octet in a label written as itself
+/// or escaped (`\X`, `\DDD`), as `named-checkzone -D` prints owner names.
+pub fn presentation_name(text: &str) -> Name {
+    if text == "." {
+        return Name::root();
+    }
+    let mut labels: Vec<Vec<u8>> = vec![Vec::new()];
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\'
+                if b.get(i + 1..i + 4)
+                    .is_some_and(|d| d.iter().all(u8::is_ascii_digit)) =>
+            {
+                let d = std::str::from_utf8(&b[i + 1..i + 4]).unwrap();
+                labels.last_mut().unwrap().push(d.parse::<u8>().unwrap());
+                i += 4;
+            }
+            b'\\' => {
+                labels.last_mut().unwrap().push(b[i + 1]);
+                i += 2;
+            }
+            b'.' => {
+                labels.push(Vec::new());
+                i += 1;
+            }
+            c => {
+                labels.last_mut().unwrap().push(c);
+                i += 1;
+            }
+        }
+    }
+    if labels.last().is_some_and(Vec::is_empty) {
+        labels.pop();
+    }
+    let mut n = Name::from_labels(labels).unwrap_or_else(|e| panic!("{text}: {e}"));
+    n.set_fqdn(true);
+    n
+}
+
 /// A query message; `edns` is the advertised UDP size (None: no OPT record).
 pub fn query_message(name: &str, t: RecordType, edns: Option<u16>) -> Message {
     let mut m = Message::new(fastrand::u16(..), MessageType::Query, OpCode::Query);
-    m.add_query(Query::query(Name::from_ascii(name).unwrap(), t));
+    m.add_query(Query::query(presentation_name(name), t));
     if let Some(size) = edns {
         let mut e = Edns::new();
         e.set_max_payload(size);
@@ -398,6 +439,7 @@ pub mod backend;
 pub mod bind;
 pub mod compare;
 pub mod dnssec;
+pub mod generated;
 pub mod hostile;
 pub mod knot;
 pub mod nsd;
