@@ -52,6 +52,10 @@ enum F {
     Bitmap,
     /// NXT's older bitmap (types 1 to 127), to the end.
     NxtBitmap,
+    /// A record type, by mnemonic or `TYPEnnn` (two octets).
+    RrType,
+    /// DSYNC's scheme: `NOTIFY` or a number (one octet).
+    Scheme,
     /// NSEC3's salt and next hashed owner (with their length octets).
     Salt,
     Hash32,
@@ -125,13 +129,18 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("AVC", 258, &[Strs]),
     ("RESINFO", 261, &[Strs]),
     ("WALLET", 262, &[Strs]),
+    ("DSYNC", 66, &[RrType, Scheme, U16, Name]),
+    ("HHIT", 67, &[Base64]),
+    ("BRID", 68, &[Base64]),
     ("TA", 32768, &[U16, Alg, U8, Hex]),
     ("DLV", 32769, &[U16, Alg, U8, Hex]),
 ];
 
 /// Types with readers of their own: LOC ([`loc`]); WKS, ATMA, A6, APL, IPSECKEY, HIP,
 /// DOA and AMTRELAY ([`special`]); SVCB and HTTPS ([`svcb`]) are named by hickory.
-const OWN: [(&str, u16); 9] = [
+const OWN: [(&str, u16); 10] = [
+    // RFC 1035's UNSPEC: written only as RFC 3597 data, as BIND reads it.
+    ("UNSPEC", 103),
     ("LOC", 29),
     ("WKS", 11),
     ("ATMA", 34),
@@ -170,13 +179,36 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
         64 | 65 => svcb::read(tokens, origin),
         _ => {
             let (name, _, layout) = LAYOUTS.iter().find(|(_, c, _)| *c == code)?;
-            encode(name, layout, tokens, origin)
+            encode(name, layout, tokens, origin).and_then(|rdata| digest_length(code, rdata))
         }
     };
     Some(bytes.map(|rdata| RData::Unknown {
         code: t,
         rdata: crate::wire::opaque(rdata),
     }))
+}
+
+/// DS, CDS, TA and DLV with a digest type whose length is known must hold a digest of
+/// that length (RFC 4509 §5, RFC 6605 §2), as BIND requires: SHA-1 20 octets, SHA-256
+/// and GOST 32, SHA-384 48.
+fn digest_length(code: u16, rdata: Vec<u8>) -> Result<Vec<u8>, String> {
+    if !matches!(code, 43 | 59 | 32768 | 32769) || rdata.len() < 4 {
+        return Ok(rdata);
+    }
+    let want = match rdata[3] {
+        1 => 20,
+        2 | 3 => 32,
+        4 => 48,
+        _ => return Ok(rdata),
+    };
+    let got = rdata.len() - 4;
+    if got != want {
+        return Err(format!(
+            "a digest of type {} is {want} octets, not {got}",
+            rdata[3]
+        ));
+    }
+    Ok(rdata)
 }
 
 /// The types of RFC 4034 §6.2 (as RFC 6840 §5.1 corrects it) read here, whose names
@@ -310,6 +342,15 @@ fn encode(
                 out.extend(super::fields::nxt_bitmap(texts)?);
                 at = tokens.len();
             }
+            RrType => {
+                let t = super::rdata::parse_type(text)
+                    .ok_or_else(|| format!("unknown type '{text}'"))?;
+                out.extend(u16::from(t).to_be_bytes());
+            }
+            Scheme => out.push(match text.to_ascii_uppercase().as_str() {
+                "NOTIFY" => 1,
+                _ => number(text, 0xff, "scheme")? as u8,
+            }),
             Salt => out.extend(salt(text)?),
             Hash32 => {
                 let h = base32hex(text)?;

@@ -232,8 +232,12 @@ fn read_rdata(t: RecordType, tokens: &[Token], origin: &Origin) -> Result<RData,
         t,
         RecordType::Unknown(_) | RecordType::NULL | RecordType::ANAME
     ) {
+        let name = match t {
+            RecordType::Unknown(n) => format!("TYPE{n}"),
+            t => t.to_string(),
+        };
         return Err(format!(
-            "type {t} needs RFC 3597 generic data: {t} \\# <length> <hex>"
+            "type {name} needs RFC 3597 generic data: {name} \\# <length> <hex>"
         ));
     }
     match t {
