@@ -224,8 +224,8 @@ fn a_secondary_loads_every_type_a_knot_primary_sends() {
     let unknown_to_knot = [
         "MB", "MG", "MR", "X25", "ISDN", "NSAP", "NSAP-PTR", "PX", "GPOS", "NINFO", "RESINFO",
         "WALLET", "AVC", "TA", "DLV", "HIP", "WKS", "EID", "NIMLOC", "SINK", "RKEY", "TALINK",
-        "A6", "AMTRELAY", "DOA", "ATMA", "NULL", "NXT", "DSYNC", "HHIT", "BRID", "UNSPEC", "svc",
-        "doh", "txthash",
+        "A6", "AMTRELAY", "DOA", "ATMA", "NULL", "NXT", "DSYNC", "HHIT", "BRID", "UNSPEC",
+        "KEYDATA", "svc", "doh", "txthash",
     ];
     let (_dir, file, text) = zone_without(TYPES.1, &unknown_to_knot);
     let port = free_port();

@@ -132,6 +132,9 @@ const LAYOUTS: &[(&str, u16, &[F])] = &[
     ("DSYNC", 66, &[RrType, Scheme, U16, Name]),
     ("HHIT", 67, &[Base64]),
     ("BRID", 68, &[Base64]),
+    // BIND's private type for managed trust anchors (managed-keys.bind): refresh, add
+    // hold-down and remove hold-down times, then a DNSKEY.
+    ("KEYDATA", 65533, &[Time, Time, Time, U16, U8, Alg, Base64]),
     ("TA", 32768, &[U16, Alg, U8, Hex]),
     ("DLV", 32769, &[U16, Alg, U8, Hex]),
 ];
@@ -190,8 +193,23 @@ pub fn read(t: RecordType, tokens: &[Token], origin: &Origin) -> Option<Result<R
 
 /// DS, CDS, TA and DLV with a digest type whose length is known must hold a digest of
 /// that length (RFC 4509 §5, RFC 6605 §2), as BIND requires: SHA-1 20 octets, SHA-256
-/// and GOST 32, SHA-384 48.
+/// and GOST 32, SHA-384 48; and ZONEMD's digest its hash algorithm's.
 fn digest_length(code: u16, rdata: Vec<u8>) -> Result<Vec<u8>, String> {
+    if code == 63 {
+        // ZONEMD (RFC 8976 §2.2.4): SHA-384 48 octets, SHA-512 64, any other at least 12.
+        let got = rdata.len().saturating_sub(6);
+        let ok = match rdata.get(5) {
+            Some(1) => got == 48,
+            Some(2) => got == 64,
+            _ => got >= 12,
+        };
+        if !ok {
+            return Err(format!(
+                "a ZONEMD digest of {got} octets does not fit its hash algorithm"
+            ));
+        }
+        return Ok(rdata);
+    }
     if !matches!(code, 43 | 59 | 32768 | 32769) || rdata.len() < 4 {
         return Ok(rdata);
     }
