@@ -409,7 +409,7 @@ mod tests {
     const ZONE: &str = "$TTL 300\n@ SOA ns1 host 1 2 3 4 60\n@ NS ns1\nns1 A 192.0.2.53\n\
         www A 192.0.2.1\n A 192.0.2.2\nalias CNAME www\nloop1 CNAME loop2\nloop2 CNAME loop1\n\
         out CNAME www.other.test.\n*.wild A 192.0.2.9\nx.wild TXT \"x\"\na.b TXT \"t\"\n\
-        *.only A 192.0.2.8\nsub NS ns.sub\nns.sub A 192.0.2.99\nsub DS 1 13 2 AABB\nmx MX 10 ns1\n";
+        *.only A 192.0.2.8\nsub NS ns.sub\nns.sub A 192.0.2.99\nsub DS 1 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118D0A1B3A1D1E0A1B2C3D4E5F6\nmx MX 10 ns1\n";
 
     fn zone() -> Zone {
         let origin = Name::from_ascii("example.test.").unwrap();

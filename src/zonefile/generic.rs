@@ -506,10 +506,15 @@ mod tests {
         );
         assert!(wire("URI", "10 1 ftp://a/").is_err());
         // Hex and base64 may be split into several tokens.
-        assert_eq!(
-            wire("DS", "60485 RSASHA1 1 2BB1 83AF").unwrap(),
-            [0xec, 0x45, 5, 1, 0x2b, 0xb1, 0x83, 0xaf]
-        );
+        let digest = "2BB183AF5F22588179A53B0A98631FAD1A292118";
+        let mut ds = vec![0xec, 0x45, 5, 1];
+        ds.extend(data_encoding::HEXUPPER.decode(digest.as_bytes()).unwrap());
+        let split = format!("60485 RSASHA1 1 {} {}", &digest[..4], &digest[4..]);
+        assert_eq!(wire("DS", &split).unwrap(), ds);
+        // A digest of its type's length, as BIND requires (SHA-1: 20 octets).
+        let short = wire("DS", "60485 RSASHA1 1 2BB1 83AF").unwrap_err();
+        assert!(short.contains("20 octets, not 4"), "{short}");
+        assert!(wire("CDS", "0 0 0 00").is_ok(), "the CDS delete form");
         assert_eq!(
             wire("DNSKEY", "256 3 8 AQID BA==").unwrap(),
             [1, 0, 3, 8, 1, 2, 3, 4]
