@@ -68,9 +68,9 @@ impl Nsd {
 }
 
 /// Types NSD 4.6 cannot read from a zone file.
-pub const UNKNOWN_TO_NSD: [&str; 22] = [
+pub const UNKNOWN_TO_NSD: [&str; 21] = [
     "NSAP-PTR", "GPOS", "NINFO", "RESINFO", "WALLET", "TA", "HIP", "EID", "NIMLOC", "SINK", "RKEY",
-    "TALINK", "A6", "AMTRELAY", "DOA", "ATMA", "NXT", "DSYNC", "HHIT", "BRID", "UNSPEC", "KEYDATA",
+    "TALINK", "A6", "AMTRELAY", "DOA", "ATMA", "DSYNC", "HHIT", "BRID", "UNSPEC", "KEYDATA",
 ];
 
 /// A copy of project zone file `file` without the records NSD cannot read, for NSD and
