@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Zones BIND and rrdns load: origin, file, and the fewest corpus queries they give.
+/// Zones BIND and rrdns load: origin, file, and the fewest corpus queries they give (300,
+/// but for two zones of two and three names).
 const LOADED: &[(&str, &str, usize)] = &[
     (
         "miek.nl.",
@@ -25,6 +26,7 @@ const LOADED: &[(&str, &str, usize)] = &[
         "tests/fixtures/real/nsd/nsec3param_detect.zone",
         300,
     ),
+    ("example.", "tests/fixtures/real/nsd/nsec3_zone.zone", 300),
     (
         "example.com.",
         "tests/fixtures/real/nsd/nsec3_wildnodatads.zone.signed",
@@ -38,12 +40,12 @@ const LOADED: &[(&str, &str, usize)] = &[
     (
         "text-test.nl.",
         "tests/fixtures/real/nsd/bug090_000_txt.zone",
-        100,
+        300,
     ),
     (
         "spf-test.nl.",
         "tests/fixtures/real/nsd/bug086_chars.zone",
-        100,
+        300,
     ),
     (
         "example.com.",
@@ -56,7 +58,7 @@ const LOADED: &[(&str, &str, usize)] = &[
         300,
     ),
     ("example.org.", "tests/fixtures/real/nsd/unsigned.zone", 300),
-    ("example.", "tests/fixtures/real/nsd/nsec3_dname.zone", 100),
+    ("example.", "tests/fixtures/real/nsd/nsec3_dname.zone", 150),
     (
         "bug236_rrs_before_soa.net.",
         "tests/fixtures/real/nsd/bug236_rrs_before_soa.zone2",
@@ -65,7 +67,7 @@ const LOADED: &[(&str, &str, usize)] = &[
     (
         "victim.",
         "tests/fixtures/real/nsd/nxt_print_assert.zone",
-        100,
+        300,
     ),
     (
         "example.nil.",
@@ -89,7 +91,7 @@ const LOADED: &[(&str, &str, usize)] = &[
         "tests/fixtures/real/bind/redirect-example.db",
         300,
     ),
-    ("net.", "tests/fixtures/real/bind/glue-net.db", 100),
+    ("net.", "tests/fixtures/real/bind/glue-net.db", 300),
     (
         "32/1.0.0.127-in-addr.example.",
         "tests/fixtures/real/bind/statistics-zone.db",
@@ -272,7 +274,13 @@ fn real_zones_are_answered_as_nsd_answers_with_knot_as_tie_breaker() {
             continue;
         };
         let (_dir, copy, _) = zone_without(file, &words);
-        let knot = knot_primary(origin, &copy, free_port());
+        // Knot refuses NSEC3PARAM records it cannot choose between; the same zone
+        // without the three extra ones (the test's point for NSD) is its copy.
+        let knot_file = match file.rsplit('/').next() {
+            Some("nsec3param_detect.zone") => "tests/fixtures/real/nsd/nsec3_zone.zone",
+            _ => &copy,
+        };
+        let knot = knot_primary(origin, knot_file, free_port());
         let addr = knot
             .as_ref()
             .map(|k| SocketAddr::from(([127, 0, 0, 1], k.port)));
@@ -324,5 +332,5 @@ zones:\n  - name: \"{origin}\"\n    primaries: [\"127.0.0.1:{}\"]\n",
         "{transferred} of {} zones transferred from Knot",
         LOADED.len()
     );
-    assert!(transferred >= 14, "{transferred} zones transferred");
+    assert!(transferred >= 15, "{transferred} zones transferred");
 }

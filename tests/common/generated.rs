@@ -1,6 +1,6 @@
 //! Generated query corpora: for a zone file, every owner name (as BIND reads the file)
 //! crossed with its own types and the common ones, a child name that does not exist, and
-//! the owner in mixed case, each with and without EDNS, answered by rrdns and by NSD
+//! the owner in mixed case, each without EDNS, with it and with DO=1, answered by rrdns and by NSD
 //! serving the same file, compared as in tests/differential.rs.
 #![allow(dead_code)]
 
@@ -106,21 +106,27 @@ pub fn corpus(owners: &BTreeMap<String, BTreeSet<RecordType>>) -> Vec<(String, R
 /// not one: NSD and Knot disagree there, and Knot breaks the tie.
 pub fn differences(origin: &str, file: &str, min: usize, knot: Option<SocketAddr>) -> Vec<String> {
     let corpus = corpus(&owners(origin, file));
+    eprintln!("{origin}: {} queries", corpus.len() * 3);
     assert!(
-        corpus.len() * 2 >= min,
+        corpus.len() * 3 >= min,
         "{origin}: {} queries",
-        corpus.len() * 2
+        corpus.len() * 3
     );
     let nsd = Nsd::serve(&[(origin, file)]);
     let ours = serve_project_zones(&[(origin, file)], "defaults:\n  answers: 64\n");
     let mut diffs = Vec::new();
     for (name, t) in &corpus {
-        for edns in [Some(1232), None] {
-            let q = query_bytes(name, *t, edns);
+        // Without EDNS, with it, and with DO=1 (signatures and proofs in signed zones).
+        for (edns, dnssec) in [(Some(1232), false), (None, false), (Some(1232), true)] {
+            let mut m = query_message(name, *t, edns);
+            if let (true, Some(e)) = (dnssec, m.edns.as_mut()) {
+                e.enable_dnssec();
+            }
+            let q = m.to_vec().expect("a query encodes");
             let exchange =
                 |addr| udp_exchange(addr, &q, Duration::from_secs(2)).expect("an answer");
             let (mine, theirs) = (exchange(ours.addr), exchange(nsd.addr));
-            let label = format!("{name} {t} edns={edns:?}");
+            let label = format!("{name} {t} edns={edns:?} do={dnssec}");
             let (Ok(mine), Ok(theirs)) = (Message::from_vec(&mine), Message::from_vec(&theirs))
             else {
                 // hickory-proto cannot decode a record with empty RDATA outside an UPDATE
