@@ -271,7 +271,8 @@ zones:\n  - name: s.test.\n    file: s.zone\n{}",
 }
 
 /// rrdns as the secondary of a Knot primary that does not sign: with `dnssec.keys` the
-/// received zone is signed here, validates, and a change at the primary (NOTIFY) is
+/// received zone is signed here (NSEC3 with a salt and iterations, which are allowed
+/// though RFC 9276 advises against them), validates, and a change at the primary (NOTIFY) is
 /// transferred and signed too; the serial served is the primary's while it is newer.
 #[test]
 fn a_zone_received_unsigned_is_signed_by_rrdns() {
@@ -290,14 +291,17 @@ fn a_zone_received_unsigned_is_signed_by_rrdns() {
 transfer:\n  allow: [\"127.0.0.1/32\"]\n\
 zones:\n  - name: s.test.\n    primaries: [\"127.0.0.1:{}\"]\n{}",
         knot.port,
-        dnssec_block(&k.keys[0].1, "      nsec3: {}\n")
+        dnssec_block(
+            &k.keys[0].1,
+            "      nsec3: { iterations: 3, salt: \"ab12\" }\n"
+        )
     );
     let ours = Server::start_on(port, &cfg, &[]);
     wait_for("the first transfer", 10, || soa_state(ours.addr).0 == 41);
     let copy = tempfile::tempdir().unwrap();
     let path = copy.path().join("s.test.zone");
     let text = axfr(ours.addr, "s.test.", &path);
-    assert!(text.contains("NSEC3PARAM"), "{text}");
+    assert!(text.contains("NSEC3PARAM 1 0 3 AB12"), "{text}");
     verify("s.test.", &path);
     let unbound = Resolver::validating_uncached(&k.anchors, &["s.test."], ours.addr);
     let (rcode, ad) = validated(&unbound, "www.s.test.", RecordType::A);
