@@ -147,7 +147,6 @@ pub fn sign(zone: &Zone, settings: &Settings, serial: u32, now: u64) -> Result<Z
             owners.push(Owner {
                 labels: owner.labels_as_written().to_vec(),
                 name,
-                buf,
                 types,
                 signed,
             });
@@ -180,7 +179,6 @@ struct Owner {
     /// Its labels above the zone's name, as written (for canonical order).
     labels: Vec<u8>,
     name: Name,
-    buf: NameBuf,
     /// The types at the name; none for an empty non-terminal.
     types: Vec<u16>,
     /// It has signed RRsets: anything but a delegation without DS or an empty name.
@@ -263,7 +261,8 @@ impl Signing<'_> {
             let mut types = o.types.clone();
             types.extend([RecordType::RRSIG, RecordType::NSEC].map(u16::from));
             let rdata = generic(RecordType::NSEC, denial::nsec(next.suffix(0).0, &types));
-            let (name, buf) = (o.name.clone(), o.buf);
+            let name = o.name.clone();
+            let buf = NameBuf::from_name(&name).expect("stored names fit the wire");
             self.add_set(&name, &buf, RecordType::NSEC, ttl, &[rdata]);
         }
     }
