@@ -7,7 +7,9 @@
 //!
 //! A kind is what the response says: a positive answer or NODATA counts per query name
 //! and type; NXDOMAIN and errors count per prefix alone, so that a flood of random names
-//! (each asked once) is limited too. TCP is never limited: its source is proven.
+//! (each asked once) is limited too; and as NSD counts them, answers synthesised from a
+//! wildcard count per wildcard and referrals per delegation, whatever name was asked.
+//! TCP is never limited: its source is proven.
 //!
 //! Counts live in a fixed table of atomics indexed by a keyed hash (a collision only
 //! makes two kinds share a count): no lock, no allocation, bounded memory whatever the
@@ -18,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::config::RrlConfig;
-use crate::wire::name::hash;
+use crate::wire::name::{Lowered, hash};
+use crate::zone::ZoneSet;
 
 /// Slots in the table: 2^16 of 8 bytes.
 const SLOTS: usize = 1 << 16;
@@ -59,8 +62,16 @@ impl Rrl {
     }
 
     /// Counts `response` (wire form) to `client` and says what to do with it.
+    #[cfg(test)]
     pub fn check(&self, client: IpAddr, response: &[u8]) -> Verdict {
-        let Some(key) = self.key(client, response) else {
+        self.check_in(None, client, response)
+    }
+
+    /// [`Rrl::check`] with the zones answered from, which tell a referral or an answer
+    /// synthesised from a wildcard, counted by the delegation or the wildcard's parent
+    /// as NSD counts them, from an answer for the name itself.
+    pub fn check_in(&self, zones: Option<&ZoneSet>, client: IpAddr, response: &[u8]) -> Verdict {
+        let Some(key) = self.key(zones, client, response) else {
             return Verdict::Send;
         };
         let now = self.epoch.elapsed().as_secs() as u32;
@@ -93,7 +104,7 @@ impl Rrl {
 
     /// The hash of (client prefix, kind) for a response; `None` for one not limited.
     /// The seed goes in first, so that a client cannot aim collisions at another.
-    fn key(&self, client: IpAddr, response: &[u8]) -> Option<u32> {
+    fn key(&self, zones: Option<&ZoneSet>, client: IpAddr, response: &[u8]) -> Option<u32> {
         let (flags, qdcount) = (response.get(3)?, response.get(4..6)?);
         let mut buf = [0u8; 4 + 17 + 255 + 2];
         buf[..4].copy_from_slice(&self.seed.to_le_bytes());
@@ -107,10 +118,22 @@ impl Rrl {
         let mut len = 22;
         if buf[21] == 0 && qdcount == [0, 1] {
             let q = question(response)?;
-            for (i, b) in q.iter().enumerate() {
+            let mut low = Lowered::empty();
+            // 3: synthesised from a wildcard, by the wildcard's parent; 4: a referral,
+            // by the delegation. A flood of random names under either is one kind.
+            // The question is the name and its type (two octets).
+            let by = zones.and_then(|z| source(z, &q[..q.len() - 2], &mut low));
+            let name = match by {
+                Some((kind, at)) => {
+                    buf[21] = kind;
+                    low.suffix(at).0
+                }
+                None => q,
+            };
+            for (i, b) in name.iter().enumerate() {
                 buf[len + i] = b.to_ascii_lowercase();
             }
-            len += q.len();
+            len += name.len();
         }
         Some(hash(&buf[..len]))
     }
@@ -137,6 +160,34 @@ impl Rrl {
             let keep = bits.saturating_sub(i * 8).min(8);
             *b &= !(0xffu16 >> keep) as u8;
         }
+    }
+}
+
+/// Where a positive response for `qname` (wire form) comes from, when not from the name
+/// itself: `(3, k)` for an answer synthesised from the wildcard below the closest
+/// encloser, `(4, k)` for a referral from the delegation point, `k` labels above the
+/// name (a suffix of `low`, which is set to the name). `None` for a name of the zone.
+fn source(zones: &ZoneSet, qname: &[u8], low: &mut Lowered) -> Option<(u8, usize)> {
+    if !low.set(qname) {
+        return None;
+    }
+    let (zone, skip) = zones.find_wire(low)?;
+    let mut closest = None;
+    for k in 0..=skip {
+        let Some(node) = zone.nodes.get_wire(low.suffix(k)) else {
+            continue;
+        };
+        if node.cut && k < skip {
+            return Some((4, k));
+        }
+        closest.get_or_insert(k);
+        if !node.below_cut {
+            break;
+        }
+    }
+    match closest {
+        Some(0) | None => None,
+        Some(k) => Some((3, k)),
     }
 }
 
@@ -242,5 +293,63 @@ mod tests {
         assert_eq!(m.len(), 12 + 10 + 4);
         assert_eq!(m[2] & 0x02, 0x02);
         assert_eq!(&m[4..12], &[0, 1, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// As NSD counts them: every answer synthesised from one wildcard is one kind, and so
+    /// is every referral from one delegation, whatever random name was asked; names of
+    /// the zone keep a count each.
+    #[test]
+    fn wildcard_answers_and_referrals_count_per_source() {
+        let text = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.2\n\
+            *.apps A 192.0.2.3\nsub NS ns.sub\nns.sub A 192.0.2.4\n";
+        let origin: hickory_proto::rr::Name = "example.test.".parse().unwrap();
+        let zone = crate::zone::Zone::from_text(&origin, text, "t").unwrap();
+        let yaml = "zones: [{ name: example.test., file: t.zone }]\n";
+        let cfg = crate::config::parse(yaml, "t", std::path::Path::new("."));
+        let cfg = cfg.unwrap_or_else(|p| panic!("{p:?}"));
+        let zones = ZoneSet::default().with_zone(&cfg, zone).unwrap();
+        let r = rrl(3, 0);
+        let a: IpAddr = "192.0.2.7".parse().unwrap();
+        let ask = |name: &str| {
+            let mut wire = Vec::new();
+            for l in name.split('.').filter(|l| !l.is_empty()) {
+                wire.push(l.len() as u8);
+                wire.extend_from_slice(l.as_bytes());
+            }
+            wire.push(0);
+            r.check_in(Some(&zones), a, &response(&wire, 0))
+        };
+        for (names, what) in [
+            (
+                [
+                    "a.apps.example.test.",
+                    "b.apps.example.test.",
+                    "c.x.apps.example.test.",
+                ],
+                "wildcard",
+            ),
+            (
+                [
+                    "a.sub.example.test.",
+                    "b.sub.example.test.",
+                    "ns.sub.example.test.",
+                ],
+                "referral",
+            ),
+        ] {
+            for n in names {
+                assert_eq!(ask(n), Verdict::Send, "{what} {n}");
+            }
+            assert_eq!(
+                ask(&format!("d.{}", names[0])),
+                Verdict::Drop,
+                "the 4th {what}"
+            );
+        }
+        for _ in 0..3 {
+            assert_eq!(ask("www.example.test."), Verdict::Send);
+        }
+        assert_eq!(ask("www.example.test."), Verdict::Drop, "a name of its own");
+        assert_eq!(ask("ns.example.test."), Verdict::Send, "another name");
     }
 }

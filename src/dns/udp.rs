@@ -149,10 +149,9 @@ fn serve(sock: &UdpSocket, engine: &Engine, stopped: &AtomicBool) {
             if !engine.handle_with(&now, query, Transport::Udp, peer.ip(), out) {
                 continue;
             }
-            match rrl
-                .as_ref()
-                .map_or(Verdict::Send, |r| r.check(peer.ip(), out))
-            {
+            match rrl.as_ref().map_or(Verdict::Send, |r| {
+                r.check_in(Some(&now.zones), peer.ip(), out)
+            }) {
                 Verdict::Send => {}
                 Verdict::Slip => rrl::truncate(out),
                 Verdict::Drop => continue,
