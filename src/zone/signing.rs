@@ -87,71 +87,9 @@ pub fn sign(zone: &Zone, settings: &Settings, serial: u32, now: u64) -> Result<Z
         expiration: expiration as u32,
         signatures: 0,
     };
-    let mut owners = Vec::with_capacity(base.nodes.len());
-    for (owner, node) in base.nodes.iter() {
-        let name = owner.to_name();
-        let buf = NameBuf::from_name(&name).expect("stored names fit the wire");
-        let at_apex = owner.labels_as_written().is_empty();
-        let mut types = Vec::with_capacity(node.rrsets.len() + 3);
-        let mut has_keys = false;
-        for set in node.rrsets {
-            let mut rdatas = Vec::with_capacity(set.data.len());
-            for (i, d) in set.data.iter().enumerate() {
-                let mut rdata = d.to_rdata();
-                if let RData::SOA(soa) = &mut rdata {
-                    soa.serial = serial;
-                }
-                // Copies of an address are weight: kept, and signed once (RFC 4034 §6.3).
-                for _ in 0..set.copies(i) {
-                    s.add(&buf, set.ttl, rdata.clone());
-                }
-                rdatas.push(rdata);
-            }
-            if at_apex && set.rtype == RecordType::DNSKEY {
-                has_keys = true;
-                for key in &settings.keys {
-                    let dnskey = generic(RecordType::DNSKEY, key.dnskey.clone());
-                    if !rdatas.contains(&dnskey) {
-                        s.add(&buf, set.ttl, dnskey.clone());
-                        rdatas.push(dnskey);
-                    }
-                }
-            }
-            types.push(u16::from(set.rtype));
-            if !node.below_cut && (!node.cut || set.rtype == RecordType::DS) {
-                s.sign(&name, &buf, set.rtype, set.ttl, &rdatas);
-            }
-        }
-        if at_apex && !has_keys {
-            // Published with the SOA's TTL, as dnssec-signzone does without `-T`.
-            let keys: Vec<RData> = (settings.keys.iter())
-                .map(|k| generic(RecordType::DNSKEY, k.dnskey.clone()))
-                .collect();
-            s.add_set(&name, &buf, RecordType::DNSKEY, base.soa.ttl, &keys);
-            types.push(u16::from(RecordType::DNSKEY));
-        }
-        if at_apex && let Some(params) = &settings.nsec3 {
-            // TTL 0, as BIND publishes it: only servers read it (RFC 5155 §4).
-            let param = generic(RecordType::NSEC3PARAM, denial::nsec3param(params));
-            s.add_set(&name, &buf, RecordType::NSEC3PARAM, 0, &[param]);
-            types.push(u16::from(RecordType::NSEC3PARAM));
-        }
-        // Names below a cut are not the zone's (glue); they are in no chain. At a cut,
-        // only the delegation's own types are the zone's (RFC 4035 §2.3).
-        if node.cut {
-            types.retain(|&t| t == u16::from(RecordType::NS) || t == u16::from(RecordType::DS));
-        }
-        if !node.below_cut {
-            let signed =
-                !types.is_empty() && (!node.cut || types.contains(&u16::from(RecordType::DS)));
-            owners.push(Owner {
-                labels: owner.labels_as_written().to_vec(),
-                name,
-                types,
-                signed,
-            });
-        }
-    }
+    let owners: Vec<Owner> = (base.nodes.iter())
+        .filter_map(|(owner, node)| s.node(owner, node, settings, serial, base.soa.ttl))
+        .collect();
     // RFC 9077 §3: the TTL of denial records is the negative-answer TTL.
     let ttl = base.negative_ttl();
     match &settings.nsec3 {
@@ -216,6 +154,81 @@ impl Signing<'_> {
             self.add(owner, ttl, r.clone());
         }
         self.sign(name, owner, t, ttl, rdatas);
+    }
+
+    /// Adds the records of one node of the unsigned zone and their signatures, the apex
+    /// its DNSKEYs (and NSEC3PARAM) besides; returns its place in the denial chain, or
+    /// `None` below a cut. `serial` goes into the SOA.
+    fn node(
+        &mut self,
+        owner: super::Owner<'_>,
+        node: super::Node<'_>,
+        settings: &Settings,
+        serial: u32,
+        soa_ttl: u32,
+    ) -> Option<Owner> {
+        let name = owner.to_name();
+        let buf = NameBuf::from_name(&name).expect("stored names fit the wire");
+        let at_apex = owner.labels_as_written().is_empty();
+        let mut types = Vec::with_capacity(node.rrsets.len() + 3);
+        let mut has_keys = false;
+        for set in node.rrsets {
+            let mut rdatas = Vec::with_capacity(set.data.len());
+            for (i, d) in set.data.iter().enumerate() {
+                let mut rdata = d.to_rdata();
+                if let RData::SOA(soa) = &mut rdata {
+                    soa.serial = serial;
+                }
+                // Copies of an address are weight: kept, and signed once (RFC 4034 §6.3).
+                for _ in 0..set.copies(i) {
+                    self.add(&buf, set.ttl, rdata.clone());
+                }
+                rdatas.push(rdata);
+            }
+            if at_apex && set.rtype == RecordType::DNSKEY {
+                has_keys = true;
+                for key in &settings.keys {
+                    let dnskey = generic(RecordType::DNSKEY, key.dnskey.clone());
+                    if !rdatas.contains(&dnskey) {
+                        self.add(&buf, set.ttl, dnskey.clone());
+                        rdatas.push(dnskey);
+                    }
+                }
+            }
+            types.push(u16::from(set.rtype));
+            if !node.below_cut && (!node.cut || set.rtype == RecordType::DS) {
+                self.sign(&name, &buf, set.rtype, set.ttl, &rdatas);
+            }
+        }
+        if at_apex && !has_keys {
+            // Published with the SOA's TTL, as dnssec-signzone does without `-T`.
+            let keys: Vec<RData> = (settings.keys.iter())
+                .map(|k| generic(RecordType::DNSKEY, k.dnskey.clone()))
+                .collect();
+            self.add_set(&name, &buf, RecordType::DNSKEY, soa_ttl, &keys);
+            types.push(u16::from(RecordType::DNSKEY));
+        }
+        if at_apex && let Some(params) = &settings.nsec3 {
+            // TTL 0, as BIND publishes it: only servers read it (RFC 5155 §4).
+            let param = generic(RecordType::NSEC3PARAM, denial::nsec3param(params));
+            self.add_set(&name, &buf, RecordType::NSEC3PARAM, 0, &[param]);
+            types.push(u16::from(RecordType::NSEC3PARAM));
+        }
+        // Names below a cut are not the zone's (glue); they are in no chain. At a cut,
+        // only the delegation's own types are the zone's (RFC 4035 §2.3).
+        if node.cut {
+            types.retain(|&t| t == u16::from(RecordType::NS) || t == u16::from(RecordType::DS));
+        }
+        if node.below_cut {
+            return None;
+        }
+        let signed = !types.is_empty() && (!node.cut || types.contains(&u16::from(RecordType::DS)));
+        Some(Owner {
+            labels: owner.labels_as_written().to_vec(),
+            name,
+            types,
+            signed,
+        })
     }
 
     /// Adds the RRSIGs over the RRset `rdatas` of type `t` at `name` (RFC 4034 §3.1).
