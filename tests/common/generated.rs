@@ -11,7 +11,6 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -41,18 +40,10 @@ const COMMON: [RecordType; 20] = [
 
 /// Owner names and their types, as `named-checkzone -D` reads the file.
 pub fn owners(origin: &str, file: &str) -> BTreeMap<String, BTreeSet<RecordType>> {
-    let out = Command::new("named-checkzone")
-        // BIND's own server policies (in-zone name servers with addresses, host names
-        // in owner names) are not what a file means.
-        .args(["-D", "-i", "none", "-k", "ignore", "-o", "-", origin])
-        .arg(root().join(file))
-        .current_dir(root().join(file).parent().expect("a file in a directory"))
-        .output()
-        .expect("named-checkzone is installed (apt-get install bind9-utils)");
     let mut owners: BTreeMap<String, BTreeSet<RecordType>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 4 || line.starts_with(';') || f[2] != "IN" {
+    for line in super::bind::bind_reading((origin, file)) {
+        let f: Vec<&str> = line.split(' ').collect();
+        if f.len() < 4 || f[2] != "IN" {
             continue;
         }
         let t = RecordType::from_str(f[3]).ok().or_else(|| {
