@@ -8,7 +8,7 @@ mod common;
 use common::corpus::ZONES;
 use common::dnssec::*;
 use common::nsd::Nsd;
-use common::signing::{Denial, Signed, sign};
+use common::signing::{Denial, Signed, Signer, sign, sign_by};
 use common::*;
 use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
@@ -24,7 +24,11 @@ fn signed(denial: Denial) -> Signed {
 /// Serves the corpus zones signed with `denial` by NSD and rrdns and compares every
 /// answer with DO=1 ([`differential`]).
 fn answers_like_nsd(denial: Denial) {
-    let s = signed(denial);
+    answers_like_nsd_for(&signed(denial), &format!("{denial:?}"));
+}
+
+/// [`answers_like_nsd`] for zones signed already.
+fn answers_like_nsd_for(s: &Signed, label: &str) {
     let zones: Vec<(&str, &str)> = s
         .zones
         .iter()
@@ -32,7 +36,7 @@ fn answers_like_nsd(denial: Denial) {
         .collect();
     let nsd = Nsd::serve(&zones);
     let ours = serve_project_zones(&zones, "defaults:\n  answers: 64\n");
-    let (diffs, signed_answers) = differential(ours.addr, nsd.addr, &format!("{denial:?}"), |_| {});
+    let (diffs, signed_answers) = differential(ours.addr, nsd.addr, label, |_| {});
     assert!(
         diffs.is_empty(),
         "{} differences:\n{}",
@@ -65,7 +69,11 @@ fn nsec3_opt_out_zones_answer_like_nsd() {
 /// queries (never validated) and ANY. Under opt-out (RFC 5155 §6) a denial whose NSEC3
 /// has the opt-out flag is insecure by design: there NSD's verdict is the reference.
 fn every_answer_validates(denial: Denial) {
-    let s = signed(denial);
+    every_answer_validates_for(&signed(denial), denial);
+}
+
+/// [`every_answer_validates`] for zones signed already, with `denial`.
+fn every_answer_validates_for(s: &Signed, denial: Denial) {
     let zones: Vec<(&str, &str)> = s
         .zones
         .iter()
@@ -78,6 +86,20 @@ fn every_answer_validates(denial: Denial) {
     let on_nsd = common::resolver::Resolver::validating(&s.anchors, &origins, nsd.addr);
     let (bad, secure) = validate_corpus(&on_ours, &on_nsd, denial != Denial::Nsec3OptOut);
     assert_validated(&format!("{denial:?}"), &bad, secure, 200, &on_ours);
+}
+
+/// The corpus zones signed by NLnet Labs' `ldns-signzone` (with the same kind of keys):
+/// answered as NSD answers them at DO=1, and every answer validates through Unbound as
+/// through NSD, all secure.
+#[test]
+fn ldns_signed_zones_answer_like_nsd_and_validate() {
+    let texts: Vec<(&str, String)> = ZONES.iter().map(|(o, f)| (*o, project_file(f))).collect();
+    let refs: Vec<(&str, &str)> = texts.iter().map(|(o, t)| (*o, t.as_str())).collect();
+    for denial in [Denial::Nsec, Denial::Nsec3] {
+        let s = sign_by(&refs, denial, "ECDSAP256SHA256", Signer::Ldns);
+        answers_like_nsd_for(&s, &format!("ldns {denial:?}"));
+        every_answer_validates_for(&s, denial);
+    }
 }
 
 #[test]

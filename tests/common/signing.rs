@@ -98,9 +98,73 @@ pub fn keys(origins: &[&str], algorithm: &str) -> Keys {
     out
 }
 
+/// The program that signs a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    /// BIND's `dnssec-signzone`.
+    Bind,
+    /// NLnet Labs' `ldns-signzone` (Debian's ldnsutils), which reads BIND's key files.
+    Ldns,
+}
+
+impl Signer {
+    /// The command that signs `input` into `signed` with `keys` (private key files).
+    fn command(
+        self,
+        dir: &std::path::Path,
+        origin: &str,
+        input: &std::path::Path,
+        signed: &std::path::Path,
+        keys: &[PathBuf],
+        denial: Denial,
+    ) -> Command {
+        match self {
+            Signer::Bind => {
+                let mut c = Command::new("dnssec-signzone");
+                c.args(["-q", "-S", "-K"]).arg(dir).arg("-d").arg(dir);
+                c.args(["-o", origin, "-f"]).arg(signed);
+                match denial {
+                    Denial::Nsec => {}
+                    Denial::Nsec3 => {
+                        c.args(["-3", "aabbccdd", "-H", "5"]);
+                    }
+                    Denial::Nsec3OptOut => {
+                        c.args(["-3", "aabbccdd", "-H", "5", "-A"]);
+                    }
+                }
+                c.arg(input).stdout(Stdio::null());
+                c
+            }
+            Signer::Ldns => {
+                let mut c = Command::new("ldns-signzone");
+                c.args(["-o", origin, "-f"]).arg(signed);
+                match denial {
+                    Denial::Nsec => {}
+                    Denial::Nsec3 => {
+                        c.args(["-n", "-s", "aabbccdd", "-t", "5"]);
+                    }
+                    Denial::Nsec3OptOut => {
+                        c.args(["-n", "-p", "-s", "aabbccdd", "-t", "5"]);
+                    }
+                }
+                c.arg(input);
+                // The key files without their extension.
+                c.args(keys.iter().map(|k| k.with_extension("")));
+                c.stdout(Stdio::null());
+                c
+            }
+        }
+    }
+}
+
 /// [`sign`] with keys of `algorithm` (a dnssec-keygen name: ECDSAP256SHA256, ED25519,
 /// RSASHA256).
 pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Signed {
+    sign_by(zones, denial, algorithm, Signer::Bind)
+}
+
+/// [`sign_with`] by `signer`.
+pub fn sign_by(zones: &[(&str, &str)], denial: Denial, algorithm: &str, signer: Signer) -> Signed {
     let origins: Vec<&str> = zones.iter().map(|(o, _)| *o).collect();
     let k = keys(&origins, algorithm);
     let d = k.dir.path();
@@ -115,19 +179,13 @@ pub fn sign_with(zones: &[(&str, &str)], denial: Denial, algorithm: &str) -> Sig
         let input = d.join(format!("{base}.zone"));
         std::fs::write(&input, text).unwrap();
         let signed = d.join(format!("{base}.signed"));
-        let mut c = Command::new("dnssec-signzone");
-        c.args(["-q", "-S", "-K"]).arg(d).arg("-d").arg(d);
-        c.args(["-o", origin, "-f"]).arg(&signed);
-        match denial {
-            Denial::Nsec => {}
-            Denial::Nsec3 => {
-                c.args(["-3", "aabbccdd", "-H", "5"]);
-            }
-            Denial::Nsec3OptOut => {
-                c.args(["-3", "aabbccdd", "-H", "5", "-A"]);
-            }
-        }
-        run(c.arg(&input).stdout(Stdio::null()));
+        let keys = &k
+            .keys
+            .iter()
+            .find(|(o, _)| o == origin)
+            .expect("keys made")
+            .1;
+        run(&mut signer.command(d, origin, &input, &signed, keys, denial));
         out.zones
             .push((origin.to_string(), signed.display().to_string()));
     }
