@@ -13,7 +13,7 @@ pub mod rrsig;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub use key::Key;
 use rrsig::Fields;
@@ -112,9 +112,7 @@ impl Signer {
             key.extend_from_slice(&(r.len() as u16).to_be_bytes());
             key.extend_from_slice(r);
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = crate::metrics::unix_now();
         let (entry, made) = cache::get_or_make(&key, now, self.capacity, || {
             let expiration = now + self.validity;
             let f = Fields {

@@ -95,9 +95,7 @@ fn sign_if_keyed(zone: Zone, cfg: &Config, previous: Option<&Zone>) -> Result<Zo
         return Ok(zone);
     }
     let serial = super::signing::next_serial(zone.source_serial(), previous);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = crate::metrics::unix_now();
     // What goes wrong is said where the keys are configured.
     let line = zone_cfg.map_or(0, |z| z.line);
     super::signing::sign(&zone, settings, serial, now).map_err(|ps| {
